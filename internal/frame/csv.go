@@ -1,0 +1,451 @@
+package frame
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// Sentinel errors for bad files.
+var (
+	// ErrParse is wrapped by every error about a malformed cell or row; the message names file and line.
+	ErrParse = errors.New("malformed file")
+	// ErrUnsorted is returned when timestamps are not strictly increasing (unsorted or duplicate rows).
+	ErrUnsorted = errors.New("timestamps not strictly increasing")
+	// ErrEmpty is returned for a file with no header line.
+	ErrEmpty = errors.New("empty file")
+	// ErrFormat is returned for a file extension the table cannot read or write.
+	ErrFormat = errors.New("unsupported file format")
+)
+
+// DefaultTimeColumn is ITB's time column name.
+const DefaultTimeColumn = "timestamp"
+
+// ReadOptions control reading a table file.
+type ReadOptions struct {
+	// TimeColumn names the time column (default "timestamp").
+	TimeColumn string
+	// Columns, when non-nil, selects the columns to load; the others are skipped without
+	// being parsed. A selected column that is absent is an error wrapping ErrMissingColumn.
+	Columns []string
+	// Optional lists columns loaded when present and silently skipped otherwise (only with Columns).
+	Optional []string
+}
+
+func (o ReadOptions) timeColumn() string {
+	if o.TimeColumn == "" {
+		return DefaultTimeColumn
+	}
+	return o.TimeColumn
+}
+
+// ReadFile reads a table, choosing the format by extension: .csv, .csv.gz or .tcol (binary).
+func ReadFile(path string, opt ReadOptions) (*Frame, error) {
+	switch {
+	case strings.HasSuffix(path, BinaryExt):
+		return ReadBinary(path, opt)
+	case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".csv.gz"):
+		return ReadCSV(path, opt)
+	default:
+		return nil, fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, BinaryExt)
+	}
+}
+
+// ReadCSV streams a CSV file (gzip when the name ends in .gz) into a frame. The text is
+// parsed line by line from a buffered reader and never held in memory as a whole.
+func ReadCSV(path string, opt ReadOptions) (*Frame, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	var r io.Reader = fh
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", path, ErrParse, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	size := int64(0)
+	if st, err := fh.Stat(); err == nil && !strings.HasSuffix(path, ".gz") {
+		size = st.Size()
+	}
+	f, err := readCSV(r, path, size, opt)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// lineReader yields lines without copying when they fit the buffer.
+type lineReader struct {
+	br   *bufio.Reader
+	long []byte
+	no   int
+}
+
+func (lr *lineReader) next() ([]byte, error) {
+	line, err := lr.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		lr.long = append(lr.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = lr.br.ReadSlice('\n')
+			lr.long = append(lr.long, line...)
+		}
+		line = lr.long
+	}
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if len(line) == 0 && err == io.EOF {
+		return nil, io.EOF
+	}
+	lr.no++
+	line = bytes.TrimRight(line, "\r\n")
+	return line, nil
+}
+
+type colParse struct {
+	name  string
+	data  []float64
+	float bool // saw a decimal value
+	ints  bool // saw an integer value
+	bools bool // saw True/False
+}
+
+func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, error) {
+	lr := &lineReader{br: bufio.NewReaderSize(r, 1<<20)}
+	header, err := lr.next()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	names := splitFields(header, nil)
+	nfields := len(names)
+	tcol := opt.timeColumn()
+	tIdx := -1
+	for i, n := range names {
+		names[i] = unquote(n)
+		if string(names[i]) == tcol {
+			tIdx = i
+		}
+	}
+	if tIdx < 0 {
+		return nil, fmt.Errorf("%s: %w %q (time column) in header", path, ErrMissingColumn, tcol)
+	}
+	// Which fields to load.
+	want := make([]*colParse, nfields)
+	var cols []*colParse
+	if opt.Columns == nil {
+		for i, n := range names {
+			if i != tIdx {
+				want[i] = &colParse{name: string(n)}
+				cols = append(cols, want[i])
+			}
+		}
+	} else {
+		pos := map[string]int{}
+		for i, n := range names {
+			if _, dup := pos[string(n)]; dup {
+				return nil, fmt.Errorf("%s: %w: duplicate column %q in header", path, ErrParse, n)
+			}
+			pos[string(n)] = i
+		}
+		add := func(n string, required bool) error {
+			i, ok := pos[n]
+			if !ok {
+				if required {
+					return fmt.Errorf("%s: %w %q", path, ErrMissingColumn, n)
+				}
+				return nil
+			}
+			if i == tIdx || want[i] != nil {
+				return nil
+			}
+			want[i] = &colParse{name: n}
+			cols = append(cols, want[i])
+			return nil
+		}
+		for _, n := range opt.Columns {
+			if err := add(n, true); err != nil {
+				return nil, err
+			}
+		}
+		for _, n := range opt.Optional {
+			if err := add(n, false); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// Estimate rows from the file size to size the slices once.
+	est := 1024
+	if size > 0 && len(header) > 0 {
+		est = int(size/int64(len(header)+8)) + 16
+	}
+	times := make([]int64, 0, est)
+	for _, c := range cols {
+		c.data = make([]float64, 0, est)
+	}
+	fields := make([][]byte, 0, nfields)
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", path, lr.no+1, err)
+		}
+		if len(line) == 0 {
+			continue
+		}
+		fields = splitFields(line, fields[:0])
+		if len(fields) != nfields {
+			return nil, fmt.Errorf("%s: line %d: %w: %d fields, header has %d", path, lr.no, ErrParse, len(fields), nfields)
+		}
+		ts, err := ParseTime(unquote(fields[tIdx]))
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w: %v", path, lr.no, ErrParse, err)
+		}
+		if n := len(times); n > 0 && ts <= times[n-1] {
+			what := "duplicate"
+			if ts < times[n-1] {
+				what = "unsorted"
+			}
+			return nil, fmt.Errorf("%s: line %d: %w: %s timestamp %s after %s", path, lr.no, ErrUnsorted, what, FormatTime(ts), FormatTime(times[n-1]))
+		}
+		times = append(times, ts)
+		for i, c := range want {
+			if c == nil {
+				continue
+			}
+			v, err := c.parse(fields[i])
+			if err != nil {
+				return nil, fmt.Errorf("%s: line %d: column %q: %w: %v", path, lr.no, c.name, ErrParse, err)
+			}
+			c.data = append(c.data, v)
+		}
+	}
+	f := New(times[:len(times):len(times)])
+	for _, c := range cols {
+		kind := Float
+		switch {
+		case c.bools && (c.float || c.ints):
+			return nil, fmt.Errorf("%s: column %q: %w: mixes True/False with numbers", path, c.name, ErrParse)
+		case c.bools:
+			kind = Bool
+		case c.ints && !c.float:
+			kind = Int
+		}
+		if err := f.Set(c.name, kind, c.data[:len(c.data):len(c.data)]); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func (c *colParse) parse(b []byte) (float64, error) {
+	if len(b) == 0 {
+		return math.NaN(), nil
+	}
+	switch b[0] {
+	case 'T':
+		if string(b) == "True" || string(b) == "TRUE" || string(b) == "true" {
+			c.bools = true
+			return 1, nil
+		}
+	case 'F', 'f':
+		if string(b) == "False" || string(b) == "FALSE" || string(b) == "false" {
+			c.bools = true
+			return 0, nil
+		}
+	case '"':
+		b = unquote(b)
+		if len(b) == 0 {
+			return math.NaN(), nil
+		}
+	}
+	if isInteger(b) && len(b) < 16 {
+		var v int64
+		neg := false
+		i := 0
+		if b[0] == '-' || b[0] == '+' {
+			neg = b[0] == '-'
+			i = 1
+		}
+		for ; i < len(b); i++ {
+			v = v*10 + int64(b[i]-'0')
+		}
+		if neg {
+			v = -v
+		}
+		c.ints = true
+		return float64(v), nil
+	}
+	v, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+	if err != nil {
+		return 0, fmt.Errorf("cannot parse %q as a number", b)
+	}
+	c.float = true
+	return v, nil
+}
+
+func splitFields(line []byte, dst [][]byte) [][]byte {
+	for {
+		i := bytes.IndexByte(line, ',')
+		if i < 0 {
+			return append(dst, line)
+		}
+		dst = append(dst, line[:i])
+		line = line[i+1:]
+	}
+}
+
+func unquote(b []byte) []byte {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		return b[1 : len(b)-1]
+	}
+	return b
+}
+
+// WriteOptions control writing a table file.
+type WriteOptions struct {
+	// TimeColumn names the time column (default "timestamp").
+	TimeColumn string
+	// Precision is the number of decimals for Float columns (ITB's "%.6f" for derived files is 6);
+	// a negative value writes the shortest exact representation.
+	Precision int
+}
+
+// WriteFile writes a table atomically (temporary file, then rename), choosing the format by
+// extension: .csv or .tcol. Nothing at path is touched when writing fails.
+func WriteFile(path string, f *Frame, opt WriteOptions) error {
+	switch {
+	case strings.HasSuffix(path, BinaryExt):
+		return writeAtomic(path, func(w io.Writer) error { return writeBinary(w, f, opt) })
+	case strings.HasSuffix(path, ".csv"):
+		return writeAtomic(path, func(w io.Writer) error { return WriteCSV(w, f, opt) })
+	default:
+		return fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, BinaryExt)
+	}
+}
+
+// writeAtomic writes through a temporary file in the same folder and renames it over path.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err := write(bw); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	ok = true
+	return nil
+}
+
+// WriteAtomic writes a file through a temporary file and a rename; exported for steps that
+// write their own formats (reports, model files).
+func WriteAtomic(path string, write func(io.Writer) error) error { return writeAtomic(path, write) }
+
+// WriteCSV writes the header and all rows of f to w.
+func WriteCSV(w io.Writer, f *Frame, opt WriteOptions) error {
+	tcol := opt.TimeColumn
+	if tcol == "" {
+		tcol = DefaultTimeColumn
+	}
+	buf := make([]byte, 0, 1<<16)
+	buf = append(buf, tcol...)
+	for _, c := range f.cols {
+		buf = append(buf, ',')
+		buf = append(buf, c.Name...)
+	}
+	buf = append(buf, '\n')
+	for i := range f.Time {
+		buf = AppendRow(buf, f, i, opt.Precision)
+		if len(buf) > 1<<16-4096 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	_, err := w.Write(buf)
+	return err
+}
+
+// AppendRow appends row i of f as a CSV line (with newline).
+func AppendRow(buf []byte, f *Frame, i int, prec int) []byte {
+	buf = AppendTime(buf, f.Time[i])
+	for _, c := range f.cols {
+		buf = append(buf, ',')
+		buf = AppendValue(buf, c.Kind, c.Data[i], prec)
+	}
+	return append(buf, '\n')
+}
+
+// AppendValue formats one cell: NaN as empty, Bool as True/False, Int without decimals,
+// Float with prec decimals (or the shortest exact form, always with a decimal point, when prec < 0).
+func AppendValue(buf []byte, kind Kind, v float64, prec int) []byte {
+	if math.IsNaN(v) {
+		return buf
+	}
+	switch kind {
+	case Bool:
+		if v != 0 {
+			return append(buf, "True"...)
+		}
+		return append(buf, "False"...)
+	case Int:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return strconv.AppendInt(buf, int64(v), 10)
+		}
+	}
+	if math.IsInf(v, 0) {
+		return buf // ±inf is written as missing, as ITB does after replacing it with NaN
+	}
+	if prec >= 0 {
+		return strconv.AppendFloat(buf, v, 'f', prec, 64)
+	}
+	start := len(buf)
+	buf = strconv.AppendFloat(buf, v, 'f', -1, 64)
+	if bytes.IndexByte(buf[start:], '.') < 0 {
+		buf = append(buf, ".0"...)
+	}
+	return buf
+}
