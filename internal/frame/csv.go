@@ -190,15 +190,7 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 			}
 		}
 	}
-	// Estimate rows from the file size to size the slices once.
-	est := 1024
-	if size > 0 && len(header) > 0 {
-		est = int(size/int64(len(header)+8)) + 16
-	}
-	times := make([]int64, 0, est)
-	for _, c := range cols {
-		c.data = make([]float64, 0, est)
-	}
+	var times []int64
 	fields := make([][]byte, 0, nfields)
 	for {
 		line, err := lr.next()
@@ -210,6 +202,17 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 		}
 		if len(line) == 0 {
 			continue
+		}
+		if times == nil {
+			// Size the slices once, from the file size and the first row's length.
+			est := 1024
+			if size > 0 {
+				est = int(float64(size)/float64(len(line)+1)*1.03) + 64
+			}
+			times = make([]int64, 0, est)
+			for _, c := range cols {
+				c.data = make([]float64, 0, est)
+			}
 		}
 		fields = splitFields(line, fields[:0])
 		if len(fields) != nfields {

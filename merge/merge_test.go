@@ -1,0 +1,121 @@
+package merge
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tradectl/tradectl/internal/frame"
+)
+
+const t0 = int64(1679660400000) // 2023-03-24 12:20:00 UTC
+
+func src(times []int64, close, vol []float64) *frame.Frame {
+	f := frame.New(times)
+	f.Set("close", frame.Float, close)
+	f.Set("volume", frame.Float, vol)
+	return f
+}
+
+func mins(ks ...int) []int64 {
+	out := make([]int64, len(ks))
+	for i, k := range ks {
+		out[i] = t0 + int64(k)*60000
+	}
+	return out
+}
+
+func TestMergeGapsAndZeroVolume(t *testing.T) {
+	// Rows 0..9 with 4..6 missing and 1..3 flat zero-volume bars.
+	f := src(mins(0, 1, 2, 3, 7, 8, 9), []float64{10, 11, 11, 11, 15, 16, 17}, []float64{5, 0, 0, 0, 2, 3, 4})
+	out, rep, err := Merge([]Source{{Name: "BTCUSDT", Frame: f}}, Options{Freq: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 10 || rep.Rows != 10 {
+		t.Fatalf("rows %d", out.Len())
+	}
+	c, _ := out.Col("close")
+	for i, want := range []float64{10, 11, 11, 11, math.NaN(), math.NaN(), math.NaN(), 15, 16, 17} {
+		if !(c[i] == want || math.IsNaN(want) && math.IsNaN(c[i])) {
+			t.Errorf("close[%d] = %v, want %v", i, c[i], want)
+		}
+	}
+	s := rep.Sources[0]
+	if s.Missing != 3 || len(s.Gaps) != 1 || s.Gaps[0] != (Run{Start: t0 + 4*60000, End: t0 + 6*60000, Rows: 3}) {
+		t.Errorf("gaps %+v", s.Gaps)
+	}
+	if len(s.ZeroVolume) != 1 || s.ZeroVolume[0].Rows != 3 {
+		t.Errorf("zero volume %+v", s.ZeroVolume)
+	}
+	var buf bytes.Buffer
+	rep.WriteText(&buf, 10)
+	for _, want := range []string{"grid: 10 rows", "gap: 2023-03-24 12:24:00+00:00 .. 2023-03-24 12:26:00+00:00 (3 rows)", "zero volume: 2023-03-24 12:21:00+00:00"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestMergeInterpolate(t *testing.T) {
+	f := src(mins(0, 3, 4), []float64{10, 13, 20}, []float64{1, 1, 1})
+	g := src(mins(0, 1, 2, 3, 4, 5, 6), []float64{1, 2, 3, 4, 5, 6, 7}, []float64{1, 1, 1, 1, 1, 1, 1})
+	out, _, err := Merge([]Source{{Name: "a", Frame: f}, {Name: "b", Frame: g, Prefix: "eth"}}, Options{Freq: time.Minute, Interpolate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := out.Col("close")
+	want := []float64{10, 11, 12, 13, 20, 20, 20} // linear inside, last value after the end
+	for i := range want {
+		if math.Abs(c[i]-want[i]) > 1e-12 {
+			t.Fatalf("close = %v, want %v", c, want)
+		}
+	}
+	if got := strings.Join(out.Names(), ","); got != "close,volume,eth_close,eth_volume" {
+		t.Fatalf("columns %s", got)
+	}
+}
+
+func TestMergeStaleSourceKeepsRowsAndWarns(t *testing.T) {
+	fresh := src(mins(0, 1, 2, 3, 4), []float64{1, 2, 3, 4, 5}, []float64{1, 1, 1, 1, 1})
+	stale := src(mins(0, 1), []float64{7, 8}, []float64{1, 1})
+	out, rep, err := Merge([]Source{{Name: "BTCUSDT", Frame: fresh}, {Name: "ETHUSDT", Frame: stale, Prefix: "eth"}}, Options{Freq: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 5 {
+		t.Fatalf("grid truncated to %d rows", out.Len())
+	}
+	var buf bytes.Buffer
+	rep.WriteText(&buf, 5)
+	if !strings.Contains(buf.String(), "source ETHUSDT is stale: it ends 3 rows") {
+		t.Fatalf("no stale warning:\n%s", buf.String())
+	}
+}
+
+func TestMergeErrors(t *testing.T) {
+	a := src(mins(0, 1), []float64{1, 2}, []float64{1, 1})
+	b := src(mins(0, 1), []float64{1, 2}, []float64{1, 1})
+	if _, _, err := Merge([]Source{{Name: "a", Frame: a}, {Name: "b", Frame: b}}, Options{Freq: time.Minute}); !errors.Is(err, ErrCollision) {
+		t.Fatalf("collision: %v", err)
+	}
+	inf := src(mins(0, 1), []float64{1, math.Inf(1)}, []float64{1, 1})
+	if _, _, err := Merge([]Source{{Name: "a", Frame: inf}}, Options{Freq: time.Minute}); !errors.Is(err, ErrBadPrice) || !strings.Contains(err.Error(), "12:21:00") {
+		t.Fatalf("inf price: %v", err)
+	}
+	nan := src(mins(0, 1), []float64{math.NaN(), 1}, []float64{1, 1})
+	if _, _, err := Merge([]Source{{Name: "a", Frame: nan}}, Options{Freq: time.Minute}); !errors.Is(err, ErrBadPrice) {
+		t.Fatalf("nan price: %v", err)
+	}
+	if _, _, err := Merge([]Source{{Name: "a", Frame: frame.New(nil)}}, Options{Freq: time.Minute}); !errors.Is(err, ErrNoData) {
+		t.Fatalf("empty: %v", err)
+	}
+	off := src([]int64{t0, t0 + 90000}, []float64{1, 2}, []float64{1, 1})
+	_, rep, err := Merge([]Source{{Name: "a", Frame: off}}, Options{Freq: time.Minute})
+	if err != nil || rep.Sources[0].OffGrid != 1 {
+		t.Fatalf("off grid: %v %+v", err, rep)
+	}
+}
