@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tradectl/tradectl/features"
+	"github.com/tradectl/tradectl/internal/clock"
+	"github.com/tradectl/tradectl/internal/config"
+	"github.com/tradectl/tradectl/labels"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "0.1.0-dev"
+
+// Deps are what commands need from the outside world; tests pass fakes.
+type Deps struct {
+	In       io.Reader
+	Out, Err io.Writer
+	Clock    clock.Clock
+	HTTP     *http.Client
+	// IsTerminal tells whether Err is a terminal (progress bars are drawn only then).
+	IsTerminal bool
+}
+
+// DefaultDeps wires the real process streams, clock and an HTTP client with timeouts.
+func DefaultDeps() Deps {
+	return Deps{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		Clock:      clock.System{},
+		HTTP:       &http.Client{Timeout: 30 * time.Second},
+		IsTerminal: isTerminal(os.Stderr),
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// Run executes the command line and returns the exit code; errors are printed as one line.
+func Run(ctx context.Context, args []string, d Deps) int {
+	root := NewRootCmd(d)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(d.Err, "tradectl: "+oneLine(err.Error()))
+		return 1
+	}
+	return 0
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// globalOpts are the persistent flags.
+type globalOpts struct {
+	configPath string
+	dataFolder string
+	logLevel   string
+	noProgress bool
+}
+
+// app carries the dependencies and global flags to every command.
+type app struct {
+	deps Deps
+	opts globalOpts
+	log  *slog.Logger
+}
+
+// NewRootCmd builds the command tree; nothing is global, so tests can run it in parallel.
+func NewRootCmd(d Deps) *cobra.Command {
+	a := &app{deps: d}
+	root := &cobra.Command{
+		Use:   "tradectl",
+		Short: "Turn exchange market data into ML trading signals",
+		Long: `tradectl runs the intelligent-trading-bot pipeline as one binary. Each step reads the
+files the previous one wrote in <data_folder>/<symbol>/:
+
+  download   Binance klines            -> <symbol>/klines.csv
+  merge      sources on one UTC grid   -> data.csv        (+ gap report)
+  features   feature_sets              -> features.csv
+  labels     label_sets                -> matrix.csv
+  train      label x algorithm models  -> MODELS/
+  predict    scores from the models    -> predictions.csv (+ predictions.txt metrics)
+
+Every step takes the same ITB-compatible JSONC config (-c). Try 'tradectl demo' for an
+offline run on a generated market.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			lvl := slog.LevelInfo
+			if err := lvl.UnmarshalText([]byte(a.opts.logLevel)); err != nil {
+				return fmt.Errorf("--log-level %q: use debug, info, warn or error", a.opts.logLevel)
+			}
+			a.log = slog.New(slog.NewTextHandler(d.Err, &slog.HandlerOptions{Level: lvl}))
+			return nil
+		},
+	}
+	root.SetIn(d.In)
+	root.SetOut(d.Out)
+	root.SetErr(d.Err)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&a.opts.configPath, "config", "c", "", "config file (ITB's JSONC format)")
+	pf.StringVar(&a.opts.dataFolder, "data-folder", "", "override the config's data_folder")
+	pf.StringVar(&a.opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	pf.BoolVar(&a.opts.noProgress, "no-progress", false, "never draw progress bars")
+	root.AddCommand(
+		newVersionCmd(a),
+		newDownloadCmd(a),
+		newMergeCmd(a),
+		newFeaturesCmd(a),
+		newLabelsCmd(a),
+		newDemoCmd(a),
+	)
+	return root
+}
+
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the tradectl version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.deps.Out, "tradectl %s\n", Version)
+			return nil
+		},
+	}
+}
+
+// errNoConfig is returned by commands that need a config when -c is missing.
+var errNoConfig = errors.New("no config: pass -c/--config FILE (run 'tradectl demo' to see one in action)")
+
+// loadConfig reads -c, applies --data-folder and checks the data folder exists.
+func (a *app) loadConfig() (*config.Config, error) {
+	if a.opts.configPath == "" {
+		return nil, errNoConfig
+	}
+	c, err := config.Load(a.opts.configPath, func(msg string, args ...any) { a.log.Warn(msg, args...) })
+	if err != nil {
+		return nil, err
+	}
+	if a.opts.dataFolder != "" {
+		c.DataFolder = a.opts.dataFolder
+	}
+	if err := c.CheckDataFolder(); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	return c, nil
+}
+
+// pipeline holds the built generator sets of a config.
+type pipeline struct {
+	features []features.Step
+	labels   []features.Step
+}
+
+// buildPipeline builds the feature and label generators and checks the shape parameters:
+// features_horizon must cover every feature window, label_horizon every label horizon.
+func buildPipeline(c *config.Config) (*pipeline, error) {
+	fs, err := features.Build("feature_sets", c.FeatureSets, features.Default)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	ls, err := features.Build("label_sets", c.LabelSets, labels.Default)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	if err := features.CheckCollisions(append(append([]features.Step{}, fs...), ls...)); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	if w, key := features.MaxWindow(fs); w > c.FeaturesHorizon {
+		return nil, fmt.Errorf("%s: %w: key \"features_horizon\" (%d) is smaller than the window %d of %s", c.Path, config.ErrConfig, c.FeaturesHorizon, w, key)
+	}
+	for _, s := range ls {
+		if h, ok := s.Gen.(labels.Horizoner); ok && h.Horizon() > c.LabelHorizon {
+			return nil, fmt.Errorf("%s: %w: key \"label_horizon\" (%d) is smaller than the horizon %d of %s", c.Path, config.ErrConfig, c.LabelHorizon, h.Horizon(), s.Key)
+		}
+	}
+	return &pipeline{features: fs, labels: ls}, nil
+}
+
+// relPath shortens a path for messages.
+func relPath(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+	}
+	return p
+}
+
+// ctxErr returns the context's error if it is done.
+func ctxErr(ctx context.Context) error {
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tradectl/tradectl/features"
+	"github.com/tradectl/tradectl/internal/config"
+	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/merge"
+)
+
+// sourcePath is where a data source's file lives: <data_folder>/<folder>/<file or folder>[.csv].
+func sourcePath(c *config.Config, s config.DataSource) string {
+	name := s.File
+	if name == "" {
+		name = s.Folder
+	}
+	if filepath.Ext(name) == "" {
+		name += ".csv"
+	}
+	return filepath.Join(c.DataFolder, s.Folder, name)
+}
+
+func dataSources(c *config.Config) []config.DataSource {
+	if len(c.DataSources) > 0 {
+		return c.DataSources
+	}
+	return []config.DataSource{{Folder: c.Symbol, File: "klines"}}
+}
+
+func newMergeCmd(a *app) *cobra.Command {
+	var maxList int
+	cmd := &cobra.Command{
+		Use:   "merge",
+		Short: "Put the data sources on one regular UTC grid (data.csv) and report gaps",
+		Long: `merge reads every data_sources entry (<data_folder>/<folder>/<file>.csv, default
+<symbol>/klines.csv), renames columns with column_prefix, and joins them on one regular UTC
+grid at freq from the earliest first row to the latest last row. Missing bars become empty
+cells (or are interpolated with merge_interpolate: true). It prints a gap report: missing
+rows per source, runs of zero-volume bars (exchange halts) and sources that end early.
+Output: <data_folder>/<symbol>/<merge_file_name> (default data.csv), unrounded.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			return a.runMerge(cmd, c, maxList)
+		},
+	}
+	cmd.Flags().IntVar(&maxList, "max-gaps", 10, "list at most this many gaps per source")
+	return cmd
+}
+
+func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error {
+	start := time.Now()
+	var sources []merge.Source
+	for _, s := range dataSources(c) {
+		p := sourcePath(c, s)
+		f, err := frame.ReadFile(p, frame.ReadOptions{TimeColumn: c.TimeColumn})
+		if err != nil {
+			return fmt.Errorf("merge: data source %q: %w", s.Folder, err)
+		}
+		sources = append(sources, merge.Source{Name: s.Folder, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix})
+	}
+	out, rep, err := merge.Merge(sources, merge.Options{Freq: c.FreqDuration(), Interpolate: c.MergeInterpolate})
+	if err != nil {
+		return err
+	}
+	sources = nil
+	path := c.File(c.MergeFileName)
+	if err := frame.WriteFile(path, out, frame.WriteOptions{TimeColumn: c.TimeColumn, Precision: -1}); err != nil {
+		return err
+	}
+	rep.WriteText(a.deps.Out, maxList)
+	for _, s := range rep.Sources {
+		if s.StaleRows > 0 {
+			a.log.Warn("stale data source: its columns are empty at the end of the grid", "source", s.Name, "rows", s.StaleRows, "last", frame.FormatTime(s.Last))
+		}
+	}
+	fmt.Fprintf(a.deps.Out, "merge: wrote %s: %d rows x %d columns in %s\n", relPath(path), out.Len(), len(out.Names())+1, since(start))
+	return nil
+}
+
+func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
+
+func newFeaturesCmd(a *app) *cobra.Command {
+	var full bool
+	cmd := &cobra.Command{
+		Use:   "features",
+		Short: "Compute feature_sets over data.csv into features.csv",
+		Long: `features applies every feature_sets entry (talib, itbstats, itblib, ...) in order to
+<merge_file_name> and writes <feature_file_name> (default features.csv, "%.6f"), keeping
+NaN warm-up rows. The feature list is appended to features.txt.
+
+It is incremental by default: when features.csv already holds the same columns for a run of
+the input rows, only the new rows are computed (with the look-back they need) and appended;
+the result equals a full recompute. --full forces a full recompute of the row window.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			p, err := buildPipeline(c)
+			if err != nil {
+				return err
+			}
+			return a.runFeatureStep(c, "features", p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), !full)
+		},
+	}
+	cmd.Flags().BoolVar(&full, "full", false, "recompute every row instead of appending new rows")
+	return cmd
+}
+
+func newLabelsCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "labels",
+		Short: "Compute label_sets over features.csv into matrix.csv",
+		Long: `labels applies every label_sets entry (highlow2, highlow, topbot2) to <feature_file_name>
+and writes <matrix_file_name> (default matrix.csv; labels as True/False). Labels look at
+future rows: the last label_horizon rows of the file are False and are cut by train.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			p, err := buildPipeline(c)
+			if err != nil {
+				return err
+			}
+			return a.runFeatureStep(c, "labels", p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), false)
+		},
+	}
+}
+
+func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Step, in, out string, incremental bool) error {
+	start := time.Now()
+	res, err := features.RunFile(features.FileOptions{
+		In: in, Out: out, TimeColumn: c.TimeColumn, Window: c.WindowSize(),
+		Incremental: incremental, Precision: 6, Steps: steps, Logger: a.log,
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if s := res.NaNSummary(); s != "" {
+		a.log.Info("NaN values in new columns (warm-up rows are expected)", "step", name, "counts", s)
+	}
+	fmt.Fprintf(a.deps.Out, "%s: %s %s: %d rows (%d computed), %d new columns [%s] in %s\n",
+		name, res.Mode, relPath(out), res.Rows, res.NewRows, len(res.Created), strings.Join(res.Created, " "), since(start))
+	return nil
+}

@@ -1,0 +1,254 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tradectl/tradectl/internal/frame"
+)
+
+// FileOptions describe one file-to-file step (features: data.csv -> features.csv; labels:
+// features.csv -> matrix.csv).
+type FileOptions struct {
+	In, Out    string
+	TimeColumn string
+	// Window keeps only the last Window input rows (ITB's row window); 0 keeps all.
+	Window int
+	// Incremental appends only the rows that Out lacks when Out already covers a
+	// contiguous run of the input ending before the input's end (see RunFile).
+	Incremental bool
+	// Precision for Float columns in Out (6 = ITB's "%.6f").
+	Precision int
+	Steps     []Step
+	Logger    *slog.Logger
+}
+
+// Result reports what a step did.
+type Result struct {
+	Mode    string // "full", "incremental" or "up to date"
+	Rows    int    // rows in Out
+	NewRows int    // rows computed and written by this run
+	Created []string
+	NaN     map[string]int // NaN count per created column among the written rows
+}
+
+// RunFile reads In, applies the steps and writes Out atomically; it also appends the list
+// of created columns to Out's .txt sibling, as ITB does.
+//
+// Incremental mode: when Out exists, has the expected columns, and its rows are input rows
+// [a, k) with the last row's input values unchanged, only rows [k, n) are computed — over
+// the rows from max(a, k-lookback) (from a when a generator has unbounded memory) — and
+// appended. The result equals a full computation over the input rows from a onward; the
+// head of Out is not trimmed to Window (every later step applies its own window).
+func RunFile(opt FileOptions) (Result, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opt.TimeColumn == "" {
+		opt.TimeColumn = frame.DefaultTimeColumn
+	}
+	in, err := frame.ReadFile(opt.In, frame.ReadOptions{TimeColumn: opt.TimeColumn})
+	if err != nil {
+		return Result{}, err
+	}
+	if in.Len() == 0 {
+		return Result{}, fmt.Errorf("%s: %w: no rows", opt.In, frame.ErrEmpty)
+	}
+	for _, n := range Inputs(opt.Steps) {
+		if !in.Has(n) {
+			return Result{}, fmt.Errorf("%s: %w %q needed by the generators (columns: %s)", opt.In, frame.ErrMissingColumn, n, describe(in.Names()))
+		}
+	}
+	if opt.Incremental {
+		res, done, err := runIncremental(in, opt, log)
+		if err != nil || done {
+			return res, err
+		}
+	}
+	f := in.Tail(opt.Window)
+	created, err := Apply(f, opt.Steps)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := frame.WriteFile(opt.Out, f, frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}); err != nil {
+		return Result{}, err
+	}
+	res := Result{Mode: "full", Rows: f.Len(), NewRows: f.Len(), Created: created, NaN: nanCounts(f, created, 0)}
+	return res, appendColumnList(opt.Out, created)
+}
+
+// expectedHeader is the column order a full run produces.
+func expectedHeader(inNames []string, steps []Step) []string {
+	names := slices.Clone(inNames)
+	for _, s := range steps {
+		out := s.Outputs()
+		names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(out, n) })
+		names = append(names, out...)
+	}
+	return names
+}
+
+func runIncremental(in *frame.Frame, opt FileOptions, log *slog.Logger) (Result, bool, error) {
+	full := func(why string) (Result, bool, error) {
+		log.Info("full recompute", "file", opt.Out, "reason", why)
+		return Result{}, false, nil
+	}
+	if _, err := os.Stat(opt.Out); errors.Is(err, os.ErrNotExist) {
+		return full("no previous output")
+	}
+	want := append([]string{opt.TimeColumn}, expectedHeader(in.Names(), opt.Steps)...)
+	var (
+		old   *frame.Frame
+		first int64
+		last  int64
+		rows  int
+		cells []string
+	)
+	binary := strings.HasSuffix(opt.Out, frame.BinaryExt)
+	if binary {
+		var err error
+		old, err = frame.ReadBinary(opt.Out, frame.ReadOptions{TimeColumn: opt.TimeColumn})
+		if err != nil {
+			return full(err.Error())
+		}
+		if !slices.Equal(append([]string{opt.TimeColumn}, old.Names()...), want) {
+			return full("columns changed")
+		}
+		if old.Len() == 0 {
+			return full("previous output is empty")
+		}
+		rows, first, last = old.Len(), old.Time[0], old.Time[old.Len()-1]
+	} else {
+		s, err := frame.SummarizeCSV(opt.Out, opt.TimeColumn)
+		if err != nil {
+			return full(err.Error())
+		}
+		if !slices.Equal(s.Header, want) {
+			return full("columns changed")
+		}
+		if s.Rows == 0 {
+			return full("previous output is empty")
+		}
+		rows, first, last, cells = s.Rows, s.First, s.Last, s.LastCells
+	}
+	a, okA := slices.BinarySearch(in.Time, first)
+	k1, okK := slices.BinarySearch(in.Time, last)
+	if !okA || !okK || k1-a+1 != rows {
+		return full("previous output is not a contiguous run of the input rows")
+	}
+	k := k1 + 1
+	// The last stored row must have been computed from the same input values.
+	if cells != nil {
+		for _, name := range in.Names() {
+			col, _ := in.Col(name)
+			cell := string(frame.AppendValue(nil, in.Kind(name), col[k1], opt.Precision))
+			if idx := slices.Index(want, name); idx >= 0 && cells[idx] != cell {
+				return full(fmt.Sprintf("input column %q changed at %s", name, frame.FormatTime(in.Time[k1])))
+			}
+		}
+	}
+	if k == in.Len() {
+		log.Info("up to date", "file", opt.Out, "rows", rows)
+		return Result{Mode: "up to date", Rows: rows}, true, nil
+	}
+	start := a
+	if lb := Lookback(opt.Steps); lb >= 0 {
+		start = max(a, k-lb)
+	}
+	f := in.Slice(start, in.Len())
+	created, err := Apply(f, opt.Steps)
+	if err != nil {
+		return Result{}, true, err
+	}
+	from := k - start
+	if binary {
+		merged, err := concatRows(old, f, from)
+		if err != nil {
+			return Result{}, true, err
+		}
+		if err := frame.WriteFile(opt.Out, merged, frame.WriteOptions{TimeColumn: opt.TimeColumn}); err != nil {
+			return Result{}, true, err
+		}
+	} else if err := frame.AppendCSVRows(opt.Out, f, from, opt.Precision); err != nil {
+		return Result{}, true, err
+	}
+	res := Result{Mode: "incremental", Rows: rows + f.Len() - from, NewRows: f.Len() - from, Created: created, NaN: nanCounts(f, created, from)}
+	return res, true, appendColumnList(opt.Out, created)
+}
+
+// concatRows returns old followed by rows [from, Len) of add (same columns).
+func concatRows(old, add *frame.Frame, from int) (*frame.Frame, error) {
+	times := append(slices.Clone(old.Time), add.Time[from:]...)
+	out := frame.New(times)
+	for _, c := range old.Columns() {
+		d, err := add.Col(c.Name)
+		if err != nil {
+			return nil, err
+		}
+		if err := out.Set(c.Name, c.Kind, append(slices.Clone(c.Data), d[from:]...)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func nanCounts(f *frame.Frame, names []string, from int) map[string]int {
+	out := map[string]int{}
+	for _, n := range names {
+		d, _ := f.Col(n)
+		c := 0
+		for _, v := range d[from:] {
+			if math.IsNaN(v) {
+				c++
+			}
+		}
+		out[n] = c
+	}
+	return out
+}
+
+// appendColumnList appends ITB's `"a", "b"` line and a blank line to the output's .txt sibling.
+func appendColumnList(out string, names []string) error {
+	txt := strings.TrimSuffix(strings.TrimSuffix(out, filepath.Ext(out)), ".csv") + ".txt"
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = `"` + n + `"`
+	}
+	fh, err := os.OpenFile(txt, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := fh.WriteString(strings.Join(q, ", ") + "\n\n"); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+// NaNSummary formats the columns with NaN values, most first, for logs.
+func (r Result) NaNSummary() string {
+	type kv struct {
+		k string
+		v int
+	}
+	var list []kv
+	for k, v := range r.NaN {
+		if v > 0 {
+			list = append(list, kv{k, v})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].v > list[j].v || list[i].v == list[j].v && list[i].k < list[j].k })
+	parts := make([]string, len(list))
+	for i, e := range list {
+		parts[i] = fmt.Sprintf("%s=%d", e.k, e.v)
+	}
+	return strings.Join(parts, " ")
+}
