@@ -3,15 +3,20 @@ module github.com/tradectl/tradectl
 go 1.26.8
 
 require (
-	github.com/adshao/go-binance/v2 v2.8.12 // indirect
+	github.com/adshao/go-binance/v2 v2.8.12
+	github.com/markcheno/go-talib v0.0.0-20250114000313-ec55a20c902f
+	github.com/spf13/cobra v1.10.2
+	gonum.org/v1/gonum v0.17.0
+)
+
+require (
 	github.com/bitly/go-simplejson v0.5.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jpillora/backoff v1.0.0 // indirect
-	github.com/markcheno/go-talib v0.0.0-20250114000313-ec55a20c902f // indirect
+	github.com/kr/text v0.2.0 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
-	github.com/spf13/cobra v1.10.2 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
+	golang.org/x/tools v0.30.0 // indirect
 )

@@ -163,6 +163,16 @@ func runIncremental(in *frame.Frame, opt FileOptions, log *slog.Logger) (Result,
 	if lb := Lookback(opt.Steps); lb >= 0 {
 		start = max(a, k-lb)
 	}
+	// Generators fill gaps from the last valid value: the computation must start at a row
+	// where every input is present, or a value from before the slice would be missing.
+	inputs := make([][]float64, 0)
+	for _, n := range Inputs(opt.Steps) {
+		c, _ := in.Col(n)
+		inputs = append(inputs, c)
+	}
+	for start > a && anyNaN(inputs, start) {
+		start--
+	}
 	f := in.Slice(start, in.Len())
 	created, err := Apply(f, opt.Steps)
 	if err != nil {
@@ -251,4 +261,13 @@ func (r Result) NaNSummary() string {
 		parts[i] = fmt.Sprintf("%s=%d", e.k, e.v)
 	}
 	return strings.Join(parts, " ")
+}
+
+func anyNaN(cols [][]float64, i int) bool {
+	for _, c := range cols {
+		if c[i] != c[i] {
+			return true
+		}
+	}
+	return false
 }

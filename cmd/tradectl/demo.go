@@ -100,6 +100,12 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64) err
 	if err := a.runFeatureStep(c, "labels", p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), false); err != nil {
 		return err
 	}
+	if err := a.runTrain(c); err != nil {
+		return err
+	}
+	if err := a.runPredict(c); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "demo: done. Re-run a step with: tradectl <step> -c %s\n", cfgPath)
 	return nil
 }

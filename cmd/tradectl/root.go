@@ -119,6 +119,8 @@ offline run on a generated market.`,
 		newMergeCmd(a),
 		newFeaturesCmd(a),
 		newLabelsCmd(a),
+		newTrainCmd(a),
+		newPredictCmd(a),
 		newDemoCmd(a),
 	)
 	return root

@@ -330,6 +330,9 @@ type WriteOptions struct {
 	// Precision is the number of decimals for Float columns (ITB's "%.6f" for derived files is 6);
 	// a negative value writes the shortest exact representation.
 	Precision int
+	// TimePos is the number of data columns written before the time column (0: time first).
+	// ITB's predictions.csv puts the score columns first.
+	TimePos int
 }
 
 // WriteFile writes a table atomically (temporary file, then rename), choosing the format by
@@ -393,14 +396,23 @@ func WriteCSV(w io.Writer, f *Frame, opt WriteOptions) error {
 		tcol = DefaultTimeColumn
 	}
 	buf := make([]byte, 0, 1<<16)
-	buf = append(buf, tcol...)
-	for _, c := range f.cols {
-		buf = append(buf, ',')
-		buf = append(buf, c.Name...)
+	tp := min(max(opt.TimePos, 0), len(f.cols))
+	for k := 0; k <= len(f.cols); k++ {
+		if k > 0 {
+			buf = append(buf, ',')
+		}
+		switch {
+		case k == tp:
+			buf = append(buf, tcol...)
+		case k < tp:
+			buf = append(buf, f.cols[k].Name...)
+		default:
+			buf = append(buf, f.cols[k-1].Name...)
+		}
 	}
 	buf = append(buf, '\n')
 	for i := range f.Time {
-		buf = AppendRow(buf, f, i, opt.Precision)
+		buf = appendRowAt(buf, f, i, opt.Precision, tp)
 		if len(buf) > 1<<16-4096 {
 			if _, err := w.Write(buf); err != nil {
 				return err
@@ -412,12 +424,25 @@ func WriteCSV(w io.Writer, f *Frame, opt WriteOptions) error {
 	return err
 }
 
-// AppendRow appends row i of f as a CSV line (with newline).
-func AppendRow(buf []byte, f *Frame, i int, prec int) []byte {
-	buf = AppendTime(buf, f.Time[i])
-	for _, c := range f.cols {
-		buf = append(buf, ',')
+// AppendRow appends row i of f as a CSV line (with newline), time column first.
+func AppendRow(buf []byte, f *Frame, i int, prec int) []byte { return appendRowAt(buf, f, i, prec, 0) }
+
+func appendRowAt(buf []byte, f *Frame, i int, prec int, tp int) []byte {
+	for k, c := range f.cols {
+		if k == tp {
+			buf = AppendTime(buf, f.Time[i])
+			buf = append(buf, ',')
+		}
 		buf = AppendValue(buf, c.Kind, c.Data[i], prec)
+		if k < len(f.cols)-1 {
+			buf = append(buf, ',')
+		}
+	}
+	if tp >= len(f.cols) {
+		if len(f.cols) > 0 {
+			buf = append(buf, ',')
+		}
+		buf = AppendTime(buf, f.Time[i])
 	}
 	return append(buf, '\n')
 }

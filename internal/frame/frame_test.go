@@ -99,6 +99,29 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 }
 
+func TestCSVTimePosition(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, sample(), WriteOptions{Precision: 2, TimePos: 2}); err != nil {
+		t.Fatal(err)
+	}
+	want := "close,trades,timestamp,high_20\n1.50,10,2024-01-01 00:00:00+00:00,True\n"
+	if !strings.HasPrefix(buf.String(), want) {
+		t.Fatalf("got %q", buf.String())
+	}
+	buf.Reset()
+	WriteCSV(&buf, sample(), WriteOptions{Precision: 2, TimePos: 3})
+	if !strings.HasPrefix(buf.String(), "close,trades,high_20,timestamp\n1.50,10,True,2024-01-01 00:00:00+00:00\n") {
+		t.Fatalf("got %q", buf.String())
+	}
+	p := filepath.Join(t.TempDir(), "p.csv")
+	WriteFile(p, sample(), WriteOptions{Precision: 6, TimePos: 1})
+	g, err := ReadFile(p, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSame(t, sample(), g)
+}
+
 func TestBinaryRoundTrip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "x"+BinaryExt)
 	if err := WriteFile(p, sample(), WriteOptions{}); err != nil {

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tradectl/tradectl/internal/clock"
+	"github.com/tradectl/tradectl/internal/config"
+	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/synth"
+)
+
+// result of one command run.
+type result struct {
+	code     int
+	out, err string
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	d := Deps{In: strings.NewReader(""), Out: &out, Err: &errb, Clock: clock.System{}, HTTP: &http.Client{Timeout: 10 * time.Second}}
+	code := Run(context.Background(), args, d)
+	return result{code, out.String(), errb.String()}
+}
+
+func (r result) ok(t *testing.T) result {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
+	}
+	return r
+}
+
+// failsWith asserts a non-zero exit and a one-line error containing every want.
+func (r result) failsWith(t *testing.T, want ...string) {
+	t.Helper()
+	if r.code == 0 {
+		t.Fatalf("exit 0, want failure\nstdout:\n%s", r.out)
+	}
+	lines := strings.Split(strings.TrimSpace(r.err), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "tradectl: ") {
+		t.Fatalf("last stderr line is not the error: %q", r.err)
+	}
+	for _, w := range want {
+		if !strings.Contains(last, w) {
+			t.Fatalf("error %q does not contain %q", last, w)
+		}
+	}
+}
+
+// workspace writes a config (the demo's, with edits) and a synthetic market; it returns the config path.
+func workspace(t *testing.T, days int, edit func(string) string) (cfgPath, dataDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	text := strings.Replace(string(demoConfig), "{\n", "{\n  \"data_folder\": \""+dir+"\",\n", 1)
+	if edit != nil {
+		text = edit(text)
+	}
+	cfgPath = filepath.Join(dir, "config.jsonc")
+	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := synth.Klines(synth.Options{Seed: 3, Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), Rows: days * 1440})
+	if err := frame.WriteFile(filepath.Join(dir, "DEMOUSDT", "klines.csv"), m, frame.WriteOptions{Precision: -1}); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath, dir
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	r := run(t, "version").ok(t)
+	if r.out != "tradectl "+Version+"\n" {
+		t.Fatalf("version: %q", r.out)
+	}
+	for _, c := range []struct{ cmd, want string }{
+		{"download", "--archive"}, {"merge", "gap report"}, {"features", "incremental"},
+		{"labels", "label_horizon"}, {"train", "label x algorithm"}, {"predict", "predictions.csv"}, {"demo", "no network"},
+	} {
+		r := run(t, c.cmd, "--help").ok(t)
+		if !strings.Contains(r.out, c.want) || !strings.Contains(r.out, "--config") {
+			t.Errorf("%s --help lacks %q or --config:\n%s", c.cmd, c.want, r.out)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	t.Run("no config", func(t *testing.T) { run(t, "merge").failsWith(t, "-c/--config") })
+	t.Run("malformed", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "bad.jsonc")
+		os.WriteFile(p, []byte("{\n \"symbol\": \"BTCUSDT\"\n \"freq\": \"1min\"\n}"), 0o644)
+		run(t, "merge", "-c", p).failsWith(t, "bad.jsonc", "line 3")
+	})
+	t.Run("missing data folder", func(t *testing.T) {
+		cfg, dir := workspace(t, 2, nil)
+		run(t, "merge", "-c", cfg, "--data-folder", filepath.Join(dir, "nope")).failsWith(t, "data_folder", "does not exist")
+	})
+	t.Run("unknown generator", func(t *testing.T) {
+		cfg, _ := workspace(t, 2, func(s string) string { return strings.Replace(s, `"generator": "talib"`, `"generator": "talibb"`, 1) })
+		run(t, "features", "-c", cfg).failsWith(t, "feature_sets[0]", `unknown generator "talibb"`)
+	})
+	t.Run("label horizon too small", func(t *testing.T) {
+		cfg, _ := workspace(t, 2, func(s string) string { return strings.Replace(s, `"label_horizon": 120`, `"label_horizon": 60`, 1) })
+		run(t, "labels", "-c", cfg).failsWith(t, "label_horizon", "120", "label_sets[0]")
+	})
+	t.Run("features horizon too small", func(t *testing.T) {
+		cfg, _ := workspace(t, 2, func(s string) string { return strings.Replace(s, `"features_horizon": 120`, `"features_horizon": 30`, 1) })
+		run(t, "features", "-c", cfg).failsWith(t, "features_horizon", "60")
+	})
+	t.Run("unknown algorithm", func(t *testing.T) {
+		cfg, _ := workspace(t, 2, func(s string) string { return strings.Replace(s, `"algo": "lc"`, `"algo": "rf"`, 1) })
+		run(t, "train", "-c", cfg).failsWith(t, `unknown algorithm "rf"`)
+	})
+	t.Run("unknown algorithm parameter", func(t *testing.T) {
+		cfg, dir := workspace(t, 3, func(s string) string { return strings.Replace(s, `"max_iter": 100`, `"max_iterations": 100`, 1) })
+		run(t, "merge", "-c", cfg).ok(t)
+		run(t, "features", "-c", cfg).ok(t)
+		run(t, "labels", "-c", cfg).ok(t)
+		run(t, "train", "-c", cfg).failsWith(t, "max_iterations")
+		if _, err := os.Stat(filepath.Join(dir, "DEMOUSDT", "MODELS")); err == nil {
+			ents, _ := os.ReadDir(filepath.Join(dir, "DEMOUSDT", "MODELS"))
+			if len(ents) > 0 {
+				t.Fatalf("a failed train left models: %v", ents)
+			}
+		}
+	})
+}
+
+func TestPipelineOnGeneratedMarket(t *testing.T) {
+	cfg, dir := workspace(t, 12, nil)
+	sym := filepath.Join(dir, "DEMOUSDT")
+	r := run(t, "merge", "-c", cfg).ok(t)
+	if !strings.Contains(r.out, "grid: 17280 rows") {
+		t.Fatalf("merge output:\n%s", r.out)
+	}
+	r = run(t, "features", "-c", cfg).ok(t)
+	if !strings.Contains(r.out, "features: full") || !strings.Contains(r.out, "13 new columns") {
+		t.Fatalf("features output:\n%s", r.out)
+	}
+	r = run(t, "features", "-c", cfg).ok(t)
+	if !strings.Contains(r.out, "up to date") {
+		t.Fatalf("second features run:\n%s", r.out)
+	}
+	run(t, "labels", "-c", cfg).ok(t)
+	r = run(t, "train", "-c", cfg).ok(t)
+	if !strings.Contains(r.out, "high_10_lc") || !strings.Contains(r.out, "low_10_lc") {
+		t.Fatalf("train output:\n%s", r.out)
+	}
+	r = run(t, "predict", "-c", cfg).ok(t)
+	head, err := os.ReadFile(filepath.Join(sym, "predictions.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.SplitN(string(head), "\n", 2)[0]
+	if first != "high_10_lc,low_10_lc,timestamp,open,high,low,close,volume,close_time,high_10,low_10" {
+		t.Fatalf("predictions.csv header: %s", first)
+	}
+	txt, _ := os.ReadFile(filepath.Join(sym, "predictions.txt"))
+	if !strings.HasPrefix(string(txt), "high_10_lc: {'auc': ") || !strings.HasSuffix(string(txt), "}\n\n") {
+		t.Fatalf("predictions.txt:\n%s", txt)
+	}
+
+	// A model trained on other features is refused, naming the columns.
+	cfg2 := filepath.Join(dir, "config2.jsonc")
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg2, []byte(strings.Replace(string(b), `"close_STDDEV_60"`, `"close_STDDEV_15", "close_SMA_15"`, 1)), 0o644)
+	run(t, "predict", "-c", cfg2).failsWith(t, "model features differ", "close_STDDEV_60")
+
+	// A damaged model file is refused and predictions.csv is left as it was.
+	before, _ := os.ReadFile(filepath.Join(sym, "predictions.csv"))
+	mp := filepath.Join(sym, "MODELS", "high_10_lc.json")
+	mb, _ := os.ReadFile(mp)
+	os.WriteFile(mp, bytes.Replace(mb, []byte(`"intercept": `), []byte(`"intercept": 1`), 1), 0o644)
+	run(t, "predict", "-c", cfg).failsWith(t, "corrupt model file", "high_10_lc.json")
+	after, _ := os.ReadFile(filepath.Join(sym, "predictions.csv"))
+	if !bytes.Equal(before, after) {
+		t.Fatal("a failed predict changed predictions.csv")
+	}
+}
+
+func TestFailedStepKeepsOutput(t *testing.T) {
+	cfg, dir := workspace(t, 3, nil)
+	sym := filepath.Join(dir, "DEMOUSDT")
+	run(t, "merge", "-c", cfg).ok(t)
+	run(t, "features", "-c", cfg).ok(t)
+	before, _ := os.ReadFile(filepath.Join(sym, "features.csv"))
+	// Garble a row of data.csv: features must fail naming the file and line, and keep features.csv.
+	data, _ := os.ReadFile(filepath.Join(sym, "data.csv"))
+	lines := strings.Split(string(data), "\n")
+	lines[100] = strings.Replace(lines[100], ",", ",x", 2)
+	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines, "\n")), 0o644)
+	run(t, "features", "-c", cfg, "--full").failsWith(t, "data.csv", "line 101")
+	after, _ := os.ReadFile(filepath.Join(sym, "features.csv"))
+	if !bytes.Equal(before, after) {
+		t.Fatal("features.csv changed after a failed run")
+	}
+	// A missing column.
+	os.WriteFile(filepath.Join(sym, "data.csv"), []byte("timestamp,open\n2024-01-01 00:00:00+00:00,1\n"), 0o644)
+	run(t, "features", "-c", cfg, "--full").failsWith(t, "data.csv", `missing column "close"`)
+	// An empty file.
+	os.WriteFile(filepath.Join(sym, "data.csv"), nil, 0o644)
+	run(t, "features", "-c", cfg, "--full").failsWith(t, "data.csv", "empty")
+	if b, _ := os.ReadFile(filepath.Join(sym, "features.csv")); !bytes.Equal(before, b) {
+		t.Fatal("features.csv changed")
+	}
+}
+
+func TestIncrementalFeaturesEqualFull(t *testing.T) {
+	cfg, dir := workspace(t, 4, nil)
+	sym := filepath.Join(dir, "DEMOUSDT")
+	run(t, "merge", "-c", cfg).ok(t)
+	full, _ := os.ReadFile(filepath.Join(sym, "data.csv"))
+	// Features over all but the last 500 rows, then over everything incrementally.
+	lines := strings.SplitAfter(string(full), "\n")
+	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines[:len(lines)-501], "")), 0o644)
+	run(t, "features", "-c", cfg, "--full").ok(t)
+	os.WriteFile(filepath.Join(sym, "data.csv"), full, 0o644)
+	r := run(t, "features", "-c", cfg).ok(t)
+	if !strings.Contains(r.out, "incremental") || !strings.Contains(r.out, "(500 computed)") {
+		t.Fatalf("not incremental:\n%s", r.out)
+	}
+	inc, _ := os.ReadFile(filepath.Join(sym, "features.csv"))
+	run(t, "features", "-c", cfg, "--full").ok(t)
+	want, _ := os.ReadFile(filepath.Join(sym, "features.csv"))
+	if !bytes.Equal(inc, want) {
+		t.Fatal("incremental features.csv differs from a full recompute")
+	}
+	// Same for the binary format.
+	cfgB := filepath.Join(dir, "configB.jsonc")
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfgB, []byte(strings.Replace(string(b), "{\n", "{\n  \"feature_file_name\": \"features.tcol\",\n", 1)), 0o644)
+	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines[:len(lines)-501], "")), 0o644)
+	run(t, "features", "-c", cfgB, "--full").ok(t)
+	os.WriteFile(filepath.Join(sym, "data.csv"), full, 0o644)
+	if r := run(t, "features", "-c", cfgB).ok(t); !strings.Contains(r.out, "incremental") {
+		t.Fatalf("binary not incremental:\n%s", r.out)
+	}
+	incB, err := frame.ReadFile(filepath.Join(sym, "features.tcol"), frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, "features", "-c", cfgB, "--full").ok(t)
+	fullB, _ := frame.ReadFile(filepath.Join(sym, "features.tcol"), frame.ReadOptions{})
+	for _, c := range fullB.Columns() {
+		got, _ := incB.Col(c.Name)
+		for i, v := range c.Data {
+			if !(v == got[i] || v != v && got[i] != got[i]) {
+				t.Fatalf("binary incremental %s[%d] = %v, full %v", c.Name, i, got[i], v)
+			}
+		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	r := run(t, "demo", "--dir", dir, "--days", "5").ok(t)
+	for _, want := range []string{"zero volume:", "gap:", "features: full", "labels: full", "train: high_10_lc", "predict: high_10_lc: {'auc'", "demo: done"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if _, err := config.Load(filepath.Join(dir, "config.jsonc"), nil); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "demo", "--dir", dir).failsWith(t, "not empty")
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tradectl/tradectl/internal/config"
+	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/progress"
+	"github.com/tradectl/tradectl/train"
+)
+
+func newTrainCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "train",
+		Short: "Fit one model per label x algorithm on matrix.csv into the model folder",
+		Long: `train reads <matrix_file_name>, applies the row window, drops the last label_horizon rows
+(their labels are unknown), keeps the last train_length rows, drops rows with an empty feature
+or label, and fits every label x algorithm of train_feature_sets (default: train_features x
+labels x algorithms). Algorithms: lc (logistic regression), gb (gradient-boosted trees), nn
+(multilayer perceptron), svc (RBF SVM with Platt probabilities); each algorithm's params
+(is_scale, length, every_nth_row) and train options use ITB's and the Python libraries' names.
+Models go to <model_folder>/<label>_<name>.json: a versioned file with the feature list,
+scaler, parameters and training window.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			return a.runTrain(c)
+		},
+	}
+}
+
+func (a *app) runTrain(c *config.Config) error {
+	start := time.Now()
+	sets, err := train.ResolveSets(c)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Path, err)
+	}
+	path := c.File(c.MatrixFileName)
+	m, err := frame.ReadFile(path, frame.ReadOptions{TimeColumn: c.TimeColumn, Columns: train.Columns(sets)})
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	m = m.Tail(c.WindowSize())
+	total := 0
+	for _, s := range sets {
+		total += len(s.Labels) * len(s.Algorithms)
+	}
+	bar := progress.New(a.deps.Err, a.deps.IsTerminal && !a.opts.noProgress, "train", total)
+	train.Version = Version
+	reports, err := train.Fit(m, train.Options{
+		Sets: sets, LabelHorizon: c.LabelHorizon, TrainLength: c.TrainLength, ModelFolder: c.ModelPath(), Logger: a.log,
+		Progress: func(model string, done, _ int) { bar.Set(done, model) },
+	})
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		fmt.Fprintf(a.deps.Out, "train: %s: %d rows (%d positive), in-sample AUC %.4f, %.2fs\n", r.Name, r.Rows, r.Positives, r.InSampleAUC, r.Seconds)
+	}
+	fmt.Fprintf(a.deps.Out, "train: %d models in %s written to %s in %s\n", len(reports), relPath(path), relPath(c.ModelPath()), since(start))
+	return nil
+}
+
+func newPredictCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "predict",
+		Short: "Score matrix.csv with the trained models into predictions.csv",
+		Long: `predict reads <matrix_file_name> (labels optional), applies the row window and adds one
+score column <label>_<name> per model: the model's probability of the label. Rows with an
+empty feature get an empty score. It writes <predict_file_name> (default predictions.csv:
+scores, timestamp, prices, labels) and, where the labels are present, appends ITB's metric
+lines (auc, ap, f1, precision, recall) to predictions.txt and writes all metrics with the
+confusion matrix to predictions.metrics.json. A model trained on other features than the
+config names is refused.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			return a.runPredict(c)
+		},
+	}
+}
+
+func (a *app) runPredict(c *config.Config) error {
+	start := time.Now()
+	sets, err := train.ResolveSets(c)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Path, err)
+	}
+	models, err := train.LoadModels(sets, c.ModelPath())
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	var feats, labels []string
+	for _, s := range sets {
+		for _, f := range s.Features {
+			if !slices.Contains(feats, f) {
+				feats = append(feats, f)
+			}
+		}
+		for _, l := range s.Labels {
+			if !slices.Contains(labels, l) {
+				labels = append(labels, l)
+			}
+		}
+	}
+	path := c.File(c.MatrixFileName)
+	m, err := frame.ReadFile(path, frame.ReadOptions{TimeColumn: c.TimeColumn, Columns: feats,
+		Optional: append(slices.Clone(train.PriceColumns), labels...)})
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	m = m.Tail(c.WindowSize())
+	scores, err := train.Score(m, models)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	out, err := m.Select(train.PredictionColumns(m, scores, labels)...)
+	if err != nil {
+		return err
+	}
+	outPath := c.File(c.PredictFileName)
+	if err := frame.WriteFile(outPath, out, frame.WriteOptions{TimeColumn: c.TimeColumn, Precision: 6, TimePos: len(scores)}); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	res, order, err := train.ScoreMetrics(m, scores, a.log)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	if err := train.WriteMetrics(outPath, res, order); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+	for _, s := range order {
+		fmt.Fprintf(a.deps.Out, "predict: %s\n", res[s].Line(s))
+	}
+	fmt.Fprintf(a.deps.Out, "predict: wrote %s: %d rows, %d score columns in %s\n", relPath(outPath), out.Len(), len(scores), since(start))
+	return nil
+}

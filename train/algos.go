@@ -1,0 +1,108 @@
+package train
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/tradectl/tradectl/train/gbdt"
+	"github.com/tradectl/tradectl/train/logreg"
+	"github.com/tradectl/tradectl/train/mlp"
+	"github.com/tradectl/tradectl/train/svm"
+)
+
+// ErrUnknownAlgorithm is returned for an algo other than lc, gb, nn, svc.
+var ErrUnknownAlgorithm = errors.New("unknown algorithm")
+
+// ErrParams is wrapped by errors about an algorithm's params or train options.
+var ErrParams = errors.New("invalid algorithm parameters")
+
+// Model is a trained binary classifier: P(label) for each row of column-major data without NaN.
+type Model interface {
+	PredictProba(cols [][]float64, out []float64) error
+}
+
+// algorithm adapts one algorithm package.
+type algorithm struct {
+	// scaleByDefault is ITB's default is_scale (false for gb, true otherwise).
+	scaleByDefault bool
+	fit            func(cols [][]float64, y []float64, p Params, train json.RawMessage, progress func(done, total int)) (Model, error)
+	decode         func(raw json.RawMessage) (Model, error)
+}
+
+var algorithms = map[string]algorithm{
+	"lc": {
+		scaleByDefault: true,
+		fit: func(cols [][]float64, y []float64, _ Params, train json.RawMessage, _ func(int, int)) (Model, error) {
+			p, err := logreg.ParseParams(train)
+			if err != nil {
+				return nil, err
+			}
+			return logreg.Fit(cols, y, p)
+		},
+		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[logreg.Model](raw) },
+	},
+	"gb": {
+		scaleByDefault: false,
+		fit: func(cols [][]float64, y []float64, _ Params, train json.RawMessage, _ func(int, int)) (Model, error) {
+			p, err := gbdt.ParseParams(train)
+			if err != nil {
+				return nil, err
+			}
+			return gbdt.Fit(cols, y, p)
+		},
+		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[gbdt.Model](raw) },
+	},
+	"nn": {
+		scaleByDefault: true,
+		fit: func(cols [][]float64, y []float64, p Params, train json.RawMessage, _ func(int, int)) (Model, error) {
+			mp, err := mlp.ParseParams(p.Raw, train)
+			if err != nil {
+				return nil, err
+			}
+			return mlp.Fit(cols, y, mp)
+		},
+		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[mlp.Model](raw) },
+	},
+	"svc": {
+		scaleByDefault: true,
+		fit: func(cols [][]float64, y []float64, _ Params, train json.RawMessage, _ func(int, int)) (Model, error) {
+			p, err := svm.ParseParams(train)
+			if err != nil {
+				return nil, err
+			}
+			return svm.Fit(cols, y, p)
+		},
+		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[svm.Model](raw) },
+	},
+}
+
+func decodeAs[T any, PT interface {
+	*T
+	Model
+}](raw json.RawMessage) (Model, error) {
+	var m T
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	return PT(&m), nil
+}
+
+// Algorithms lists the supported algo names.
+func Algorithms() []string {
+	out := make([]string, 0, len(algorithms))
+	for k := range algorithms {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lookupAlgorithm(algo string) (algorithm, error) {
+	a, ok := algorithms[algo]
+	if !ok {
+		return algorithm{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAlgorithm, algo, Algorithms())
+	}
+	return a, nil
+}

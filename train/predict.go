@@ -1,0 +1,147 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/train/metrics"
+)
+
+// Loaded is a model ready to score rows: its file and the feature columns it reads.
+type Loaded struct {
+	*File
+}
+
+// LoadModels loads the model of every set x label x algorithm from folder and checks that
+// each was trained on the set's features, in order.
+func LoadModels(sets []Set, folder string) ([]Loaded, error) {
+	var out []Loaded
+	for _, s := range sets {
+		for _, label := range s.Labels {
+			for _, a := range s.Algorithms {
+				f, err := Load(folder, ModelName(label, a.Name))
+				if err != nil {
+					return nil, err
+				}
+				if err := f.CheckFeatures(s.Features); err != nil {
+					return nil, err
+				}
+				if f.Algorithm.Algo != a.Algo {
+					return nil, fmt.Errorf("%w: model %s was trained with algo %q, the config says %q (retrain it)", ErrFeatureMismatch, f.Name, f.Algorithm.Algo, a.Algo)
+				}
+				out = append(out, Loaded{File: f})
+			}
+		}
+	}
+	return out, nil
+}
+
+// Score adds one score column <label>_<algo> per model to f. Rows with a NaN feature get a
+// NaN score. The batch predict step and the signal service both call it.
+func Score(f *frame.Frame, models []Loaded) ([]string, error) {
+	var names []string
+	for _, m := range models {
+		cols := make([][]float64, len(m.Features))
+		for j, n := range m.Features {
+			c, err := f.Col(n)
+			if err != nil {
+				return nil, fmt.Errorf("model %s: %w", m.Name, err)
+			}
+			frame.FiniteOrNaN(c)
+			cols[j] = c
+		}
+		out := make([]float64, f.Len())
+		if err := m.Predict(cols, out); err != nil {
+			return nil, err
+		}
+		if err := f.Set(m.Name, frame.Float, out); err != nil {
+			return nil, err
+		}
+		names = append(names, m.Name)
+	}
+	return names, nil
+}
+
+// PriceColumns are the columns ITB carries into predictions.csv after the time column.
+var PriceColumns = []string{"open", "high", "low", "close", "volume", "close_time"}
+
+// PredictionColumns orders the predictions.csv columns as ITB does: scores, (time,) prices, labels.
+func PredictionColumns(f *frame.Frame, scores, labels []string) []string {
+	out := slices.Clone(scores)
+	for _, n := range PriceColumns {
+		if f.Has(n) {
+			out = append(out, n)
+		}
+	}
+	for _, n := range labels {
+		if f.Has(n) && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ScoreMetrics computes the metrics of every score column whose label is in f.
+func ScoreMetrics(f *frame.Frame, scores []string, log *slog.Logger) (map[string]metrics.Classification, []string, error) {
+	res := map[string]metrics.Classification{}
+	var order []string
+	for _, s := range scores {
+		label, _, ok := SplitModelName(s)
+		if !ok || !f.Has(label) {
+			continue
+		}
+		y, _ := f.Col(label)
+		p, _ := f.Col(s)
+		m, err := metrics.Classify(y, p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("metrics of %s: %w", s, err)
+		}
+		if m.OneClass && log != nil {
+			log.Warn("label has one class in the scored rows: AUC is written as 0 and AP is meaningless", "score", s, "label", label)
+		}
+		res[s] = m
+		order = append(order, s)
+	}
+	return res, order, nil
+}
+
+// WriteMetrics appends ITB's lines to the .txt sibling of predictFile (one line per score
+// column, then a blank line) and writes all metrics as JSON to the .metrics.json sibling.
+func WriteMetrics(predictFile string, res map[string]metrics.Classification, order []string) error {
+	if len(order) == 0 {
+		return nil
+	}
+	stem := strings.TrimSuffix(predictFile, filepath.Ext(predictFile))
+	var b strings.Builder
+	for _, s := range order {
+		b.WriteString(res[s].Line(s))
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+	fh, err := os.OpenFile(stem+".txt", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := fh.WriteString(b.String()); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	return frame.WriteAtomic(stem+".metrics.json", func(w io.Writer) error {
+		_, err := w.Write(append(js, '\n'))
+		return err
+	})
+}

@@ -1,0 +1,54 @@
+package train
+
+import (
+	"fmt"
+	"math"
+)
+
+// Scaler is scikit-learn's StandardScaler: (x - mean) / scale with the population standard
+// deviation, a zero deviation treated as 1. It is fitted on the training rows and stored
+// with the model.
+type Scaler struct {
+	Mean  []float64 `json:"mean"`
+	Scale []float64 `json:"scale"`
+}
+
+// FitScaler fits a scaler on column-major data (no NaN).
+func FitScaler(cols [][]float64) *Scaler {
+	s := &Scaler{Mean: make([]float64, len(cols)), Scale: make([]float64, len(cols))}
+	for j, c := range cols {
+		var sum float64
+		for _, v := range c {
+			sum += v
+		}
+		m := sum / float64(len(c))
+		var ss float64
+		for _, v := range c {
+			d := v - m
+			ss += d * d
+		}
+		sd := math.Sqrt(ss / float64(len(c)))
+		if sd == 0 || math.IsNaN(sd) {
+			sd = 1
+		}
+		s.Mean[j], s.Scale[j] = m, sd
+	}
+	return s
+}
+
+// Transform returns scaled copies of the columns.
+func (s *Scaler) Transform(cols [][]float64) ([][]float64, error) {
+	if len(cols) != len(s.Mean) {
+		return nil, fmt.Errorf("scaler: %d columns, fitted on %d", len(cols), len(s.Mean))
+	}
+	out := make([][]float64, len(cols))
+	for j, c := range cols {
+		o := make([]float64, len(c))
+		m, sc := s.Mean[j], s.Scale[j]
+		for i, v := range c {
+			o[i] = (v - m) / sc
+		}
+		out[j] = o
+	}
+	return out, nil
+}
