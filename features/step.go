@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -55,12 +56,39 @@ func RunFile(opt FileOptions) (Result, error) {
 	if opt.TimeColumn == "" {
 		opt.TimeColumn = frame.DefaultTimeColumn
 	}
-	in, err := frame.ReadFile(opt.In, frame.ReadOptions{TimeColumn: opt.TimeColumn})
+	// CSV to CSV: load only the columns the generators read and stream the others from In
+	// while writing, so memory holds the computed columns only.
+	stream := isCSV(opt.In) && isCSV(opt.Out) && !strings.HasSuffix(opt.In, ".gz")
+	var inNames []string
+	ropt := frame.ReadOptions{TimeColumn: opt.TimeColumn}
+	if stream {
+		h, err := frame.ReadCSVHeader(opt.In)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, n := range h {
+			if n != opt.TimeColumn {
+				inNames = append(inNames, n)
+			}
+		}
+		for _, n := range Inputs(opt.Steps) {
+			if !slices.Contains(inNames, n) {
+				return Result{}, fmt.Errorf("%s: %w %q needed by the generators (columns: %s)", opt.In, frame.ErrMissingColumn, n, describe(inNames))
+			}
+		}
+		if !opt.Incremental {
+			ropt.Columns = Inputs(opt.Steps)
+		}
+	}
+	in, err := frame.ReadFile(opt.In, ropt)
 	if err != nil {
 		return Result{}, err
 	}
 	if in.Len() == 0 {
 		return Result{}, fmt.Errorf("%s: %w: no rows", opt.In, frame.ErrEmpty)
+	}
+	if !stream {
+		inNames = in.Names()
 	}
 	for _, n := range Inputs(opt.Steps) {
 		if !in.Has(n) {
@@ -74,16 +102,26 @@ func RunFile(opt FileOptions) (Result, error) {
 		}
 	}
 	f := in.Tail(opt.Window)
+	skip := in.Len() - f.Len()
 	created, err := Apply(f, opt.Steps)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := frame.WriteFile(opt.Out, f, frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}); err != nil {
+	wopt := frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}
+	if stream {
+		header := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
+		err = frame.WriteAtomic(opt.Out, func(w io.Writer) error { return frame.JoinCSV(w, opt.In, f, skip, header, wopt) })
+	} else {
+		err = frame.WriteFile(opt.Out, f, wopt)
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	res := Result{Mode: "full", Rows: f.Len(), NewRows: f.Len(), Created: created, NaN: nanCounts(f, created, 0)}
 	return res, appendColumnList(opt.Out, created)
 }
+
+func isCSV(path string) bool { return strings.HasSuffix(path, ".csv") }
 
 // expectedHeader is the column order a full run produces.
 func expectedHeader(inNames []string, steps []Step) []string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -129,7 +130,8 @@ func Merge(sources []Source, opt Options) (*frame.Frame, Report, error) {
 		for _, g := range sr.Gaps {
 			sr.Missing += g.Rows
 		}
-		for _, c := range s.Frame.Columns() {
+		for _, colName := range s.Frame.Names() {
+			c := s.Frame.Columns()[slices.Index(s.Frame.Names(), colName)]
 			name := c.Name
 			if s.Prefix != "" && !strings.HasPrefix(name, s.Prefix+"_") {
 				name = s.Prefix + "_" + name
@@ -146,9 +148,12 @@ func Merge(sources []Source, opt Options) (*frame.Frame, Report, error) {
 				}
 			}
 			var data []float64
-			if sr.OffGrid == 0 && s.Frame.Len() == n {
+			switch {
+			case sr.OffGrid == 0 && s.Frame.Len() == n:
 				data = c.Data // the source is the grid: no copy
-			} else {
+			case sr.OffGrid == 0:
+				data = spreadInPlace(c.Data, pos, n)
+			default:
 				data = frame.NaNs(n)
 				for i, p := range pos {
 					if p >= 0 {
@@ -162,6 +167,7 @@ func Merge(sources []Source, opt Options) (*frame.Frame, Report, error) {
 			if err := out.Set(name, c.Kind, data); err != nil {
 				return nil, rep, err
 			}
+			s.Frame.Drop(c.Name) // release the source column: peak memory stays near one copy
 			if c.Name == "volume" {
 				sr.ZeroVolume = zeroRuns(grid, data, opt.ZeroVolumeMin)
 			}
@@ -177,6 +183,33 @@ func isPrice(name string) bool {
 		return true
 	}
 	return false
+}
+
+// spreadInPlace moves src[i] to row pos[i] of an n-row column with NaN elsewhere, reusing
+// src's array when its capacity allows. pos must be strictly increasing with pos[i] >= i
+// (no row off the grid), so walking backwards never overwrites a value not yet moved.
+func spreadInPlace(src []float64, pos []int32, n int) []float64 {
+	m := len(src)
+	var data []float64
+	if cap(src) >= n {
+		data = src[:n]
+	} else {
+		data = append(src, make([]float64, n-m)...)
+	}
+	next := n
+	for i := m - 1; i >= 0; i-- {
+		p := int(pos[i])
+		v := data[i]
+		for k := p + 1; k < next; k++ {
+			data[k] = math.NaN()
+		}
+		data[p] = v
+		next = p
+	}
+	for k := 0; k < next; k++ {
+		data[k] = math.NaN()
+	}
+	return data
 }
 
 // runs returns the runs of rows in [from, to] where bad(i) holds.

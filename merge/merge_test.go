@@ -119,3 +119,27 @@ func TestMergeErrors(t *testing.T) {
 		t.Fatalf("off grid: %v %+v", err, rep)
 	}
 }
+
+func TestSpreadInPlace(t *testing.T) {
+	for _, c := range []struct {
+		src  []float64
+		pos  []int32
+		n    int
+		want []float64
+	}{
+		{[]float64{1, 2, 3}, []int32{0, 1, 2}, 3, []float64{1, 2, 3}},
+		{[]float64{1, 2, 3}, []int32{1, 3, 4}, 6, []float64{math.NaN(), 1, math.NaN(), 2, 3, math.NaN()}},
+		{[]float64{1, 2}, []int32{0, 5}, 6, []float64{1, math.NaN(), math.NaN(), math.NaN(), math.NaN(), 2}},
+	} {
+		for _, extraCap := range []int{0, 10} {
+			src := make([]float64, len(c.src), len(c.src)+extraCap)
+			copy(src, c.src)
+			got := spreadInPlace(src, c.pos, c.n)
+			for i := range c.want {
+				if !(got[i] == c.want[i] || math.IsNaN(got[i]) && math.IsNaN(c.want[i])) {
+					t.Fatalf("spread(%v, %v, cap+%d) = %v, want %v", c.src, c.pos, extraCap, got, c.want)
+				}
+			}
+		}
+	}
+}

@@ -52,3 +52,13 @@ func (s *Scaler) Transform(cols [][]float64) ([][]float64, error) {
 	}
 	return out, nil
 }
+
+// TransformInPlace scales the columns in place.
+func (s *Scaler) TransformInPlace(cols [][]float64) {
+	for j, c := range cols {
+		m, sc := s.Mean[j], s.Scale[j]
+		for i, v := range c {
+			c[i] = (v - m) / sc
+		}
+	}
+}

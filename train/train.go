@@ -298,9 +298,7 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	x := cols
 	if p.IsScale {
 		file.Scaler = FitScaler(cols)
-		if x, err = file.Scaler.Transform(cols); err != nil {
-			return Report{}, err
-		}
+		file.Scaler.TransformInPlace(cols) // cols are this model's own copies
 	}
 	start := time.Now()
 	var progress func(done, total int)

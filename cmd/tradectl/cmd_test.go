@@ -111,7 +111,9 @@ func TestConfigErrors(t *testing.T) {
 		run(t, "labels", "-c", cfg).failsWith(t, "label_horizon", "120", "label_sets[0]")
 	})
 	t.Run("features horizon too small", func(t *testing.T) {
-		cfg, _ := workspace(t, 2, func(s string) string { return strings.Replace(s, `"features_horizon": 120`, `"features_horizon": 30`, 1) })
+		cfg, _ := workspace(t, 2, func(s string) string {
+			return strings.Replace(s, `"features_horizon": 120`, `"features_horizon": 30`, 1)
+		})
 		run(t, "features", "-c", cfg).failsWith(t, "features_horizon", "60")
 	})
 	t.Run("unknown algorithm", func(t *testing.T) {

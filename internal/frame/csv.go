@@ -252,7 +252,8 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 		case c.ints && !c.float:
 			kind = Int
 		}
-		if err := f.Set(c.name, kind, c.data[:len(c.data):len(c.data)]); err != nil {
+		// The spare capacity (the row estimate's margin) is kept: merge grows columns in place.
+		if err := f.Set(c.name, kind, c.data); err != nil {
 			return nil, err
 		}
 	}

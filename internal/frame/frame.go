@@ -157,11 +157,19 @@ func (f *Frame) reindex() {
 	}
 }
 
-// Slice returns rows [i, j) as a frame sharing memory with f.
+// Slice returns rows [i, j) as a frame sharing memory with f. A slice that ends at f's last
+// row keeps the columns' spare capacity (nothing lies beyond it); others are capped at j so
+// an append can never overwrite f's rows.
 func (f *Frame) Slice(i, j int) *Frame {
+	cut := func(d []float64) []float64 {
+		if j == len(f.Time) {
+			return d[i:j:max(j, cap(d))]
+		}
+		return d[i:j:j]
+	}
 	out := &Frame{Time: f.Time[i:j:j], cols: make([]Column, len(f.cols)), idx: make(map[string]int, len(f.cols))}
 	for k, c := range f.cols {
-		out.cols[k] = Column{Name: c.Name, Kind: c.Kind, Data: c.Data[i:j:j]}
+		out.cols[k] = Column{Name: c.Name, Kind: c.Kind, Data: cut(c.Data)}
 		out.idx[c.Name] = k
 	}
 	return out

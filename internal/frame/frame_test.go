@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -213,5 +214,53 @@ func TestWriteFailureKeepsOldFile(t *testing.T) {
 	}
 	if err := WriteFile(filepath.Join(dir, "x.parquet"), sample(), WriteOptions{}); !errors.Is(err, ErrFormat) {
 		t.Fatalf("parquet: %v", err)
+	}
+}
+
+func TestAppendCellMatchesFormatting(t *testing.T) {
+	cells := []string{"46216.93", "46216.93000000", "1875978.44269790", "0.1", "5.0", "-0.5", "-0.0", "0.0000005",
+		"123456789.123456", "1234567890.123456", "12345678901.5", "1e-7", "3.14159265358979", "-2.0000004", "7.", "-7.25"}
+	for _, c := range cells {
+		v, err := strconv.ParseFloat(c, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, prec := range []int{6, 2} {
+			want := strconv.FormatFloat(v, 'f', prec, 64)
+			if got, err := appendCell(nil, []byte(c), prec); err != nil || string(got) != want {
+				t.Errorf("appendCell(%q, %d) = %q, want %q", c, prec, got, want)
+			}
+		}
+	}
+	for _, c := range []string{"", "True", "False", "1640995259999", "-3"} {
+		if got, err := appendCell(nil, []byte(c), 6); err != nil || string(got) != c {
+			t.Errorf("appendCell(%q) = %q, %v", c, got, err)
+		}
+	}
+	for _, c := range []string{"x1.5", "1.5.5", "--1.0", "abc"} {
+		if _, err := appendCell(nil, []byte(c), 6); err == nil {
+			t.Errorf("appendCell(%q) accepted garbage", c)
+		}
+	}
+}
+
+func TestJoinCSV(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.csv")
+	os.WriteFile(src, []byte("timestamp,close,trades\n2024-01-01 00:00:00+00:00,1.5,10\n2024-01-01 00:01:00+00:00,,20\n2024-01-01 00:02:00+00:00,2.25,30\n"), 0o644)
+	add := New([]int64{1704067260000, 1704067320000})
+	add.Set("sig", Bool, []float64{0, 1})
+	add.Set("close", Float, []float64{9, 8}) // replaces the source column
+	var buf bytes.Buffer
+	if err := JoinCSV(&buf, src, add, 1, []string{"timestamp", "trades", "close", "sig"}, WriteOptions{Precision: 6}); err != nil {
+		t.Fatal(err)
+	}
+	want := "timestamp,trades,close,sig\n2024-01-01 00:01:00+00:00,20,9.000000,False\n2024-01-01 00:02:00+00:00,30,8.000000,True\n"
+	if buf.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+	// Misaligned rows are an error, not a silent shift.
+	if err := JoinCSV(&buf, src, add, 0, []string{"timestamp", "close"}, WriteOptions{Precision: 6}); !errors.Is(err, ErrParse) {
+		t.Fatalf("misaligned: %v", err)
 	}
 }
