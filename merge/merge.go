@@ -29,6 +29,8 @@ var ErrBadPrice = errors.New("bad price")
 type Source struct {
 	// Name identifies the source in reports (e.g. its folder).
 	Name string
+	// Path is the file the rows came from, named in errors.
+	Path string
 	// Frame holds the source rows.
 	Frame *frame.Frame
 	// Prefix, if set, renames every column to prefix_col (unless it already starts with prefix_).
@@ -143,7 +145,7 @@ func Merge(sources []Source, opt Options) (*frame.Frame, Report, error) {
 			if isPrice(c.Name) {
 				for i, v := range c.Data {
 					if math.IsInf(v, 0) || math.IsNaN(v) {
-						return nil, rep, fmt.Errorf("merge: source %q: %w: %s is %v at %s", s.Name, ErrBadPrice, c.Name, v, frame.FormatTime(s.Frame.Time[i]))
+						return nil, rep, fmt.Errorf("merge: source %q (%s): %w: %s is %v at %s", s.Name, s.Path, ErrBadPrice, c.Name, v, frame.FormatTime(s.Frame.Time[i]))
 					}
 				}
 			}

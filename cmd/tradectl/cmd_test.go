@@ -214,6 +214,24 @@ func TestFailedStepKeepsOutput(t *testing.T) {
 	}
 }
 
+func TestMergeBadPrices(t *testing.T) {
+	cfg, dir := workspace(t, 2, nil)
+	p := filepath.Join(dir, "DEMOUSDT", "klines.csv")
+	b, _ := os.ReadFile(p)
+	lines := strings.Split(string(b), "\n")
+	for _, bad := range []string{"inf", "nan", ""} {
+		fields := strings.Split(lines[50], ",")
+		fields[4] = bad // close
+		l := append([]string{}, lines...)
+		l[50] = strings.Join(fields, ",")
+		os.WriteFile(p, []byte(strings.Join(l, "\n")), 0o644)
+		run(t, "merge", "-c", cfg).failsWith(t, "klines.csv", "bad price", "close")
+		if _, err := os.Stat(filepath.Join(dir, "DEMOUSDT", "data.csv")); err == nil {
+			t.Fatal("merge wrote data.csv despite a bad price")
+		}
+	}
+}
+
 func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	cfg, dir := workspace(t, 4, nil)
 	sym := filepath.Join(dir, "DEMOUSDT")

@@ -66,7 +66,7 @@ func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error 
 		if err != nil {
 			return fmt.Errorf("merge: data source %q: %w", s.Folder, err)
 		}
-		sources = append(sources, merge.Source{Name: s.Folder, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix})
+		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix})
 	}
 	out, rep, err := merge.Merge(sources, merge.Options{Freq: c.FreqDuration(), Interpolate: c.MergeInterpolate})
 	if err != nil {
