@@ -50,6 +50,11 @@ var algorithms = map[string]algorithm{
 			if err != nil {
 				return nil, err
 			}
+			// ITB's gb is a classifier: without an objective, use binary log-loss rather than
+			// LightGBM's default (regression).
+			if !hasAnyKey(train, "objective", "objective_type", "app", "application", "loss") {
+				p.Objective = gbdt.ObjectiveBinary
+			}
 			return gbdt.Fit(cols, y, p)
 		},
 		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[gbdt.Model](raw) },
@@ -105,4 +110,18 @@ func lookupAlgorithm(algo string) (algorithm, error) {
 		return algorithm{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAlgorithm, algo, Algorithms())
 	}
 	return a, nil
+}
+
+// hasAnyKey reports whether the JSON object raw has one of the keys.
+func hasAnyKey(raw json.RawMessage, keys ...string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			return true
+		}
+	}
+	return false
 }

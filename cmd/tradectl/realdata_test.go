@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -147,5 +150,76 @@ func TestDownloadKilledMidwayLosesNothing(t *testing.T) {
 	got, _ := os.ReadFile(file)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("after kill and rerun the file differs from an uninterrupted download (%d vs %d bytes)", len(got), len(want))
+	}
+}
+
+// scikit-learn 1.2.1 on the same matrices, from scripts/sklearn_oos.py: AUC on 2023 of models
+// trained on 2022. lc: LogisticRegression (solver sag, ITB's settings); gb:
+// HistGradientBoostingClassifier with the same rounds, depth and learning rate.
+var sklearnAUC = map[string]float64{"high_20_lc": 0.715490, "low_20_lc": 0.722033, "high_20_gb": 0.700201, "low_20_gb": 0.669289}
+
+// sklearnInSampleAUC is the gb reference's AUC on its own training rows.
+var sklearnInSampleAUC = map[string]float64{"high_20_gb": 0.867800, "low_20_gb": 0.849700}
+
+func TestOutOfSample2022to2023(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two years of real data")
+	}
+	root := t.TempDir()
+	models := filepath.Join(root, "MODELS")
+	algos := `"model_folder": "` + models + `",`
+	gb := `{"name": "gb", "algo": "gb", "params": {"is_scale": false}, "train": {"objective": "binary", "num_boost_round": 300, "max_depth": 4, "learning_rate": 0.1, "seed": 1}}`
+	cfgs := map[string]string{}
+	for _, y := range []string{"2022", "2023"} {
+		dir := filepath.Join(root, y)
+		os.MkdirAll(dir, 0o755)
+		cfg := itbConfig(t, dir, algos)
+		b, _ := os.ReadFile(cfg)
+		text := strings.Replace(string(b), `"solver": "sag", "max_iter": 100}}`, `"solver": "sag", "max_iter": 100}}, `+gb, 1)
+		if text == string(b) {
+			t.Fatal("could not add the gb algorithm to the config")
+		}
+		os.WriteFile(cfg, []byte(text), 0o644)
+		cfgs[y] = cfg
+		run(t, "download", "-c", cfg, "--archive", sharedtest.Path(t, "BTCUSDT-1m-"+y+".csv.gz")).ok(t)
+		for _, step := range []string{"merge", "features", "labels"} {
+			run(t, step, "-c", cfg).ok(t)
+		}
+	}
+	r := run(t, "train", "-c", cfgs["2022"]).ok(t)
+	trainOut := r.out
+	t.Log("\n" + r.out)
+	r = run(t, "predict", "-c", cfgs["2023"]).ok(t)
+	t.Log("\n" + r.out)
+	b, err := os.ReadFile(filepath.Join(root, "2023", "BTCUSDT", "predictions.metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]struct {
+		AUC float64 `json:"auc"`
+		N   int     `json:"n"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range sklearnAUC {
+		if d := math.Abs(got[name].AUC - want); d > 0.01 {
+			t.Errorf("%s: AUC %.6f, scikit-learn %.6f (|diff| %.4f > 0.01)", name, got[name].AUC, want, d)
+		}
+		if got[name].N != 525541 {
+			t.Errorf("%s scored %d rows, scikit-learn 525541", name, got[name].N)
+		}
+	}
+	// In-sample AUC of gb, from the train log, against the reference's.
+	for name, want := range sklearnInSampleAUC {
+		var in float64
+		for _, line := range strings.Split(trainOut, "\n") {
+			if strings.HasPrefix(line, "train: "+name+":") {
+				fmt.Sscanf(line[strings.Index(line, "in-sample AUC")+len("in-sample AUC "):], "%f", &in)
+			}
+		}
+		if d := math.Abs(in - want); d > 0.01 {
+			t.Errorf("%s: in-sample AUC %.4f, scikit-learn %.4f", name, in, want)
+		}
 	}
 }

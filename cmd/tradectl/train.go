@@ -65,7 +65,7 @@ func (a *app) runTrain(c *config.Config) error {
 	for _, r := range reports {
 		fmt.Fprintf(a.deps.Out, "train: %s: %d rows (%d positive), in-sample AUC %.4f, %.2fs\n", r.Name, r.Rows, r.Positives, r.InSampleAUC, r.Seconds)
 	}
-	fmt.Fprintf(a.deps.Out, "train: %d models in %s written to %s in %s\n", len(reports), relPath(path), relPath(c.ModelPath()), since(start))
+	fmt.Fprintf(a.deps.Out, "train: %d models trained on %s, written to %s, in %s\n", len(reports), relPath(path), relPath(c.ModelPath()), since(start))
 	return nil
 }
 

@@ -67,6 +67,16 @@ func BenchmarkFit525kx13Depth4Rounds300(b *testing.B) {
 	benchFit(b, 525000, 13, benchParams(300, 4, 31))
 }
 
+// BenchmarkFitITBLegacy525kx13: ITB's legacy gb defaults (cross_entropy, max_depth 1,
+// learning_rate 0.01, 1500 rounds, lambda_l1 = lambda_l2 = 1) on 525,000 × 13.
+func BenchmarkFitITBLegacy525kx13(b *testing.B) {
+	p := benchParams(1500, 1, 31)
+	p.Objective = ObjectiveCrossEntropy
+	p.LearningRate = 0.01
+	p.LambdaL1, p.LambdaL2 = 1, 1
+	benchFit(b, 525000, 13, p)
+}
+
 // BenchmarkPredict500kx100: raw scores of 500,000 × 100 rows through 100 depth-6 trees.
 func BenchmarkPredict500kx100(b *testing.B) {
 	cols, y := synthData(500000, 100, 42)

@@ -73,11 +73,12 @@ func newBinMapper(vals []float64, keys, tmp []uint64, maxBin int) binMapper {
 		vals[i] = clampInf(v)
 	}
 	radixSort(vals, keys, tmp)
-	// distinct values and their counts, in place
-	distinct := vals[:0:0]
-	var counts []int
+	// distinct values (written over vals, which stays ahead) and their counts (in tmp, free
+	// once sorted)
+	distinct := vals[:0]
+	counts := tmp[:0]
 	for i, v := range vals {
-		if i > 0 && v == vals[i-1] {
+		if i > 0 && v == distinct[len(distinct)-1] {
 			counts[len(counts)-1]++
 			continue
 		}
@@ -92,11 +93,12 @@ func newBinMapper(vals []float64, keys, tmp []uint64, maxBin int) binMapper {
 	} else {
 		rest, restBins, cur := len(vals), maxBin, 0
 		for c := 0; c < len(distinct)-1 && restBins > 1; c++ {
-			cur += counts[c]
+			cur += int(counts[c])
 			target := float64(rest) / float64(restBins)
-			next := float64(cur + counts[c+1])
-			// cut when the bin is full, or when adding the next value would overshoot the target
-			// by more than stopping here falls short of it
+			next := float64(cur + int(counts[c+1]))
+			// cut when the bin is full, or when adding the next value would overshoot the
+			// target by more than stopping here falls short of it (so a heavy value starts
+			// a bin of its own)
 			if float64(cur) >= target || next > target && target-float64(cur) < next-target {
 				cuts = append(cuts, c)
 				rest -= cur

@@ -10,16 +10,22 @@ const groupWidth = 8
 
 // dataset is the binned training matrix. The byte bins of the usable features are packed
 // eight to a uint64 word: groups[g][k] holds the bins of usable positions 8g..8g+7 at row
-// position k, so each group is one column of words. Row positions are kept partitioned by
-// leaf while a tree grows (rows[k] is the original row at position k), which makes every
-// histogram pass a sequential scan and lets a partition move eight features per word.
+// position k, so each group is one column of words. The rows are kept partitioned by leaf
+// while a tree grows (the per-row state moves with them), which makes every histogram pass a
+// sequential scan and lets a partition move eight features per word.
 type dataset struct {
 	n       int
 	mappers []binMapper // per original feature
 	usable  []int       // original feature index of every usable position
 	nb      []int       // value bins per usable position; the missing bin is nb
 	groups  [][]uint64
-	rows    []int32
+}
+
+// rowState is what moves with a row when positions are partitioned.
+type rowState struct {
+	g, h  float64 // gradient and hessian of the current round
+	score float64 // raw score so far
+	y     float64 // label
 }
 
 // lanes returns the number of features packed in group g.
@@ -72,15 +78,12 @@ func buildDataset(cols [][]float64, maxBin int, r *rng, workers int) *dataset {
 			ok[j] = m.nb >= 2 || m.nb == 1 && missing
 		}
 	})
-	ds := &dataset{n: n, mappers: mappers, rows: make([]int32, n)}
+	ds := &dataset{n: n, mappers: mappers}
 	for j := range nf {
 		if ok[j] {
 			ds.usable = append(ds.usable, j)
 			ds.nb = append(ds.nb, mappers[j].nb)
 		}
-	}
-	for i := range ds.rows {
-		ds.rows[i] = int32(i)
 	}
 	ds.groups = make([][]uint64, (len(ds.usable)+groupWidth-1)/groupWidth)
 	forEach(workers, len(ds.groups), func() func(int) {
@@ -104,56 +107,38 @@ func buildDataset(cols [][]float64, maxBin int, r *rng, workers int) *dataset {
 // setup. Tasks must write disjoint results, so the outcome does not depend on scheduling.
 func forEach(workers, n int, setup func() func(int)) {
 	var next atomic.Int64
+	run := func() {
+		task := setup()
+		for {
+			j := int(next.Add(1) - 1)
+			if j >= n {
+				return
+			}
+			task(j)
+		}
+	}
 	var wg sync.WaitGroup
-	for w := 0; w < min(workers, n); w++ {
+	for w := 1; w < min(workers, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			task := setup()
-			for {
-				j := int(next.Add(1) - 1)
-				if j >= n {
-					return
-				}
-				task(j)
-			}
+			run()
 		}()
+	}
+	if n > 0 {
+		run() // the caller works too
 	}
 	wg.Wait()
 }
 
-// partitionRows stably moves the entries whose dec is 1 to the front of seg; tmp must be at
-// least as long as seg. Branch-free, as the decisions are unpredictable.
-func partitionRows(seg, tmp []int32, dec []uint8) {
-	dec = dec[:len(seg)]
-	tmp = tmp[:len(seg)]
-	l, r := 0, 0
-	for k, v := range seg {
-		d := int(dec[k])
-		seg[l] = v
-		tmp[r] = v
-		l += d
-		r += 1 - d
+// swapPairs exchanges s[a[t]] and s[b[t]] for every t.
+func swapPairs[T any](s []T, a, b []int32) {
+	b = b[:len(a)]
+	for t, i := range a {
+		j := b[t]
+		s[i], s[j] = s[j], s[i]
 	}
-	copy(seg[l:], tmp[:r])
 }
-
-// partitionWords is partitionRows for a group column.
-func partitionWords(seg, tmp []uint64, dec []uint8) {
-	dec = dec[:len(seg)]
-	tmp = tmp[:len(seg)]
-	l, r := 0, 0
-	for k, v := range seg {
-		d := int(dec[k])
-		seg[l] = v
-		tmp[r] = v
-		l += d
-		r += 1 - d
-	}
-	copy(seg[l:], tmp[:r])
-}
-
-type gradPair struct{ g, h float64 }
 
 type histBin struct {
 	g, h float64
@@ -166,7 +151,7 @@ type featHist [256]histBin
 // The histogram kernels add each position's gradient pair to its bin in every lane of a group
 // column: words and g are aligned (g[k] belongs to words[k]).
 
-func histGroup8(h []featHist, words []uint64, g []gradPair) {
+func histGroup8(h []featHist, words []uint64, g []rowState) {
 	h = h[:8]
 	h0, h1, h2, h3, h4, h5, h6, h7 := &h[0], &h[1], &h[2], &h[3], &h[4], &h[5], &h[6], &h[7]
 	g = g[:len(words)]
@@ -207,7 +192,7 @@ func histGroup8(h []featHist, words []uint64, g []gradPair) {
 	}
 }
 
-func histGroup4(h []featHist, words []uint64, g []gradPair) {
+func histGroup4(h []featHist, words []uint64, g []rowState) {
 	h = h[:4]
 	h0, h1, h2, h3 := &h[0], &h[1], &h[2], &h[3]
 	g = g[:len(words)]
@@ -232,7 +217,7 @@ func histGroup4(h []featHist, words []uint64, g []gradPair) {
 	}
 }
 
-func histLane(h *featHist, words []uint64, lane int, g []gradPair) {
+func histLane(h *featHist, words []uint64, lane int, g []rowState) {
 	shift := uint(8 * lane)
 	g = g[:len(words)]
 	for k, w := range words {
@@ -244,7 +229,7 @@ func histLane(h *featHist, words []uint64, lane int, g []gradPair) {
 }
 
 // histGroup fills the histograms of the lanes of one group (h[0] is lane 0).
-func histGroup(h []featHist, words []uint64, lanes int, g []gradPair) {
+func histGroup(h []featHist, words []uint64, lanes int, g []rowState) {
 	lane := 0
 	switch {
 	case lanes == 8:

@@ -2,12 +2,19 @@
 // lightgbm.train in ITB's `gb` algorithm. It takes LightGBM's parameter names and follows its
 // strategy: quantile binning into at most max_bin byte bins per feature, a separate bin for NaN
 // with a learned default direction per split, leaf-wise (best-first) growth limited by num_leaves
-// and max_depth, λ-regularised gain with L1 soft-thresholding, histogram subtraction, feature and
-// row sampling, and an initial score from the average label (boost_from_average).
+// and max_depth, λ-regularised gain with L1 soft-thresholding, min_data_in_leaf and
+// min_sum_hessian_in_leaf (both exact), histogram subtraction, feature and row sampling, and an
+// initial score from the average label (boost_from_average). Objectives: binary, cross_entropy
+// and regression (L2).
+//
+// The bins of eight features are packed into one uint64 per row, and the rows are kept
+// partitioned by leaf while a tree grows, so every histogram is a sequential scan.
+// Histograms are built in parallel: by group of features, or, with few features, by chunk of
+// rows added up in a fixed order.
 //
 // Training is deterministic: the same data, parameters and seed give a byte-identical model
-// JSON whatever the number of goroutines. Histograms are built in parallel across features, and
-// every sum is accumulated in a fixed row order.
+// JSON whatever the number of goroutines, because no floating-point sum depends on how the
+// work is split between them.
 package gbdt
 
 import (
@@ -36,6 +43,12 @@ var (
 // row i (0/1 for binary, [0, 1] for cross_entropy, any finite value for regression).
 // NaN features are allowed and treated as missing. Fit does not modify its inputs.
 func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
+	return fit(cols, y, p, nil)
+}
+
+// fit is Fit; a non-nil hook receives, after training, the original row of every position and
+// the training state (with the final raw scores) of that position.
+func fit(cols [][]float64, y []float64, p Params, hook func(rows []int32, state []rowState)) (*Model, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -78,22 +91,29 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 		return m, nil
 	}
 
-	score := make([]float64, n)
-	for i := range score {
-		score[i] = m.InitScore
+	state := make([]rowState, n)
+	for i := range state {
+		state[i] = rowState{score: m.InitScore, y: y[i]}
 	}
-	grad := make([]gradPair, n)
-	lrn := newLearner(ds, p, workers)
+	lrn := newLearner(ds, p, workers, state)
+	if hook != nil {
+		lrn.rows = make([]int32, n)
+		for i := range lrn.rows {
+			lrn.rows[i] = int32(i)
+		}
+		defer func() { hook(lrn.rows, lrn.state) }()
+	}
 	bagging := p.BaggingFreq > 0 && p.BaggingFraction < 1
 	nRoot := n
 	var inBag []bool
 	if bagging {
-		nRoot = max(1, int(math.Round(p.BaggingFraction*float64(n))))
+		nRoot = max(1, int(p.BaggingFraction*float64(n))) // LightGBM truncates too
 		inBag = make([]bool, n)
 	}
 	nUsed := len(ds.usable)
 	if p.FeatureFraction < 1 {
-		nUsed = max(1, int(math.Round(p.FeatureFraction*float64(len(ds.usable)))))
+		// LightGBM's count: rounded, and at least two features when there are two
+		nUsed = max(int(math.Round(p.FeatureFraction*float64(len(ds.usable)))), min(2, len(ds.usable)))
 	}
 	used := make([]int, len(ds.usable))
 	for i := range used {
@@ -101,13 +121,13 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 	}
 
 	for it := 0; it < p.NumIterations; it++ {
-		parallelRange(workers, n, 1<<14, func(_, lo, hi int) { obj.gradients(score[lo:hi], y[lo:hi], grad[lo:hi]) })
+		parallelRange(workers, n, 1<<14, func(_, lo, hi int) { obj.gradients(state[lo:hi]) })
 		if bagging && it%p.BaggingFreq == 0 {
 			clear(inBag)
 			for _, r := range bagRNG.selectSorted(n, nRoot) {
 				inBag[r] = true
 			}
-			lrn.moveToFront(inBag)
+			lrn.moveToFront(inBag) // bagged positions, not rows: both are a uniform sample
 		}
 		if nUsed < len(ds.usable) {
 			sel := featRNG.selectSorted(len(ds.usable), nUsed)
@@ -116,14 +136,14 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 				used = append(used, int(s))
 			}
 		}
-		bt, err := lrn.grow(grad, nRoot, used)
+		bt, err := lrn.grow(nRoot, used)
 		if err != nil {
 			return nil, err
 		}
 		if bt == nil { // no split met the requirements: LightGBM stops here too
 			break
 		}
-		m.Trees = append(m.Trees, lrn.finish(bt, score, nRoot))
+		m.Trees = append(m.Trees, lrn.finish(bt, nRoot))
 	}
 	return m, nil
 }
@@ -131,13 +151,12 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 // objective computes gradients and the initial score.
 type objective struct {
 	kind         string
-	y            []float64
 	wPos, wNeg   float64 // label weights of the binary objective
 	initialScore float64
 }
 
 func newObjective(p Params, y []float64) (*objective, error) {
-	o := &objective{kind: p.Objective, y: y, wPos: 1, wNeg: 1}
+	o := &objective{kind: p.Objective, wPos: 1, wNeg: 1}
 	var sum float64
 	first := y[0]
 	oneValue := true
@@ -194,28 +213,27 @@ func newObjective(p Params, y []float64) (*objective, error) {
 
 func (o *objective) initScore() float64 { return o.initialScore }
 
-// gradients fills g with the first and second derivatives of the loss at score s.
-func (o *objective) gradients(s, y []float64, g []gradPair) {
-	y = y[:len(s)]
-	g = g[:len(s)]
+// gradients sets the gradient and hessian of the loss at every row's current score.
+func (o *objective) gradients(rs []rowState) {
 	switch o.kind {
 	case ObjectiveRegression:
-		for i, v := range s {
-			g[i] = gradPair{v - y[i], 1}
+		for i := range rs {
+			r := &rs[i]
+			r.g, r.h = r.score-r.y, 1
 		}
 	case ObjectiveBinary:
-		for i, v := range s {
-			p := 1 / (1 + math.Exp(-v))
-			w := o.wNeg
-			if y[i] > 0 {
-				w = o.wPos
-			}
-			g[i] = gradPair{(p - y[i]) * w, p * (1 - p) * w}
+		w := [2]float64{o.wNeg, o.wPos}
+		for i := range rs {
+			r := &rs[i]
+			p := 1 / (1 + math.Exp(-r.score))
+			wi := w[int(r.y)&1] // y is 0 or 1
+			r.g, r.h = (p-r.y)*wi, p*(1-p)*wi
 		}
 	default: // cross entropy
-		for i, v := range s {
-			p := 1 / (1 + math.Exp(-v))
-			g[i] = gradPair{p - y[i], p * (1 - p)}
+		for i := range rs {
+			r := &rs[i]
+			p := 1 / (1 + math.Exp(-r.score))
+			r.g, r.h = p-r.y, p*(1-p)
 		}
 	}
 }
@@ -256,7 +274,7 @@ func parallelRange(workers, n, minChunk int, fn func(chunk, lo, hi int)) {
 		return
 	}
 	var wg sync.WaitGroup
-	for k := 0; k < w; k++ {
+	for k := 1; k < w; k++ {
 		lo, hi := k*n/w, (k+1)*n/w
 		wg.Add(1)
 		go func() {
@@ -264,5 +282,6 @@ func parallelRange(workers, n, minChunk int, fn func(chunk, lo, hi int)) {
 			fn(k, lo, hi)
 		}()
 	}
+	fn(0, 0, n/w) // the caller takes the first chunk
 	wg.Wait()
 }

@@ -3,6 +3,8 @@ package gbdt
 import (
 	"fmt"
 	"math"
+	"sort"
+	"sync/atomic"
 )
 
 // splitInfo is the best split found for a leaf.
@@ -17,7 +19,9 @@ type splitInfo struct {
 }
 
 type leafState struct {
-	begin, count int
+	begin, count int  // the leaf's row positions (for a lazy leaf: its parent's)
+	rows         int  // number of rows in the leaf
+	lazy         bool // not partitioned: its rows are those of its segment that its parent's test sends its way
 	g, h         float64
 	depth        int
 	hist         []featHist // by usable position; nil when the leaf will not be split
@@ -39,31 +43,30 @@ type learner struct {
 	ds      *dataset
 	p       Params
 	workers int
-	grad    []gradPair
-	ordered []gradPair // gradients gathered in position order for the leaf being histogrammed
+	state   []rowState // per row position
+	rows    []int32    // original row per position; tracked only for tests (nil otherwise)
 	dec     []uint8    // per-position split decisions (1 = left)
-	tmpRows []int32
-	tmpWord [][]uint64 // partition scratch, one per worker
+	swapBuf [][]int32  // per-goroutine scratch of reorder
 	pool    [][]featHist
-	used    []int // usable positions sampled for the current tree
-	groups  []int // groups holding at least one used position
+	partial [][]featHist // per-chunk histograms of row-parallel builds
+	used    []int        // usable positions sampled for the current tree
+	groups  []int        // groups holding at least one used position
 	minData int
 	tree    buildTree
 }
 
-func newLearner(ds *dataset, p Params, workers int) *learner {
+func newLearner(ds *dataset, p Params, workers int, state []rowState) *learner {
 	l := &learner{
 		ds:      ds,
 		p:       p,
 		workers: workers,
-		ordered: make([]gradPair, ds.n),
+		state:   state,
 		dec:     make([]uint8, ds.n),
-		tmpRows: make([]int32, ds.n),
-		tmpWord: make([][]uint64, workers),
+		swapBuf: make([][]int32, workers),
 		minData: max(p.MinDataInLeaf, 1),
 	}
-	for w := range l.tmpWord {
-		l.tmpWord[w] = make([]uint64, ds.n)
+	for w := range l.swapBuf {
+		l.swapBuf[w] = make([]int32, 2*reorderBlock)
 	}
 	return l
 }
@@ -88,7 +91,7 @@ func (l *learner) putHist(h []featHist) {
 func (l *learner) splittable(lf *leafState, nLeaves int) bool {
 	return nLeaves < l.p.NumLeaves &&
 		(l.p.MaxDepth <= 0 || lf.depth < l.p.MaxDepth) &&
-		lf.count >= 2*l.minData &&
+		lf.rows >= 2*l.minData &&
 		lf.h >= 2*l.p.MinSumHessianInLeaf
 }
 
@@ -104,50 +107,135 @@ func (l *learner) setUsed(used []int) {
 	}
 }
 
-// moveToFront stably reorders all row positions so that the rows with inBag set come first.
-func (l *learner) moveToFront(inBag []bool) {
-	rows := l.ds.rows
-	dec := l.dec[:len(rows)]
-	for k, r := range rows {
-		dec[k] = uint8(b2i(inBag[r]))
-	}
-	l.partitionAll(0, len(rows))
-}
-
-// partitionAll applies l.dec to the positions begin..begin+count of the row map and every group.
-func (l *learner) partitionAll(begin, count int) {
-	end := begin + count
-	dec := l.dec[:count]
-	partitionRows(l.ds.rows[begin:end], l.tmpRows, dec)
-	groups := l.ds.groups
-	parallelRange(l.workers, len(groups), max(1, (1<<16)/max(count, 1)), func(w, lo, hi int) {
-		for _, words := range groups[lo:hi] {
-			partitionWords(words[begin:end], l.tmpWord[w], dec)
+// moveToFront reorders all row positions so that those with inBag set come first.
+func (l *learner) moveToFront(inBag []bool) int {
+	return l.reorder(0, l.ds.n, func(dec []uint8, lo, hi int) int {
+		ones := 0
+		for k, in := range inBag[lo:hi] {
+			d := b2i(in)
+			dec[lo+k] = uint8(d)
+			ones += d
 		}
+		return ones
 	})
 }
 
+// reorderBlock is the number of positions per block of reorder.
+const reorderBlock = 1 << 12
+
+// reorder moves the positions begin..begin+count of every group, of the row state (and of the
+// row map) so that those marked 1 come first, and returns their number nl. fill marks the
+// positions lo..hi-1 (relative to begin) in dec and returns how many it marked 1.
+//
+// Only misplaced positions move: the k-th position marked 0 before nl swaps with the k-th one
+// marked 1 from nl on. The work is cut into blocks of positions, so the result does not depend
+// on the number of goroutines.
+func (l *learner) reorder(begin, count int, fill func(dec []uint8, lo, hi int) int) int {
+	dec := l.dec[:count]
+	nBlocks := (count + reorderBlock - 1) / reorderBlock
+	ones := make([]int, nBlocks)
+	parallelRange(l.workers, nBlocks, 8, func(_, lo, hi int) {
+		for c := lo; c < hi; c++ {
+			ones[c] = fill(dec, c*reorderBlock, min((c+1)*reorderBlock, count))
+		}
+	})
+	nl := 0
+	for _, o := range ones {
+		nl += o
+	}
+	// zl[c]: zeros before nl in blocks < c; or[c]: ones from nl on in blocks < c
+	zl := make([]int, nBlocks+1)
+	or := make([]int, nBlocks+1)
+	for c := range nBlocks {
+		lo, hi := c*reorderBlock, min((c+1)*reorderBlock, count)
+		z, o := 0, 0
+		switch {
+		case hi <= nl:
+			z = hi - lo - ones[c]
+		case lo >= nl:
+			o = ones[c]
+		default:
+			for _, d := range dec[lo:nl] {
+				z += 1 - int(d)
+			}
+			for _, d := range dec[nl:hi] {
+				o += int(d)
+			}
+		}
+		zl[c+1], or[c+1] = zl[c]+z, or[c]+o
+	}
+	groups := l.ds.groups
+	// one task per block holding misplaced zeros
+	var slot atomic.Int32
+	forEach(l.workers, nBlocks, func() func(int) {
+		buf := l.swapBuf[slot.Add(1)-1] // scratch: which goroutine gets which does not matter
+		a, b := buf[:reorderBlock], buf[reorderBlock:]
+		return func(c int) {
+			m := zl[c+1] - zl[c]
+			if m == 0 {
+				return
+			}
+			a, b := a[:m], b[:m]
+			collect(dec, c*reorderBlock, 0, a)
+			// the right-hand partners start at the zl[c]-th one from nl on
+			r := sort.SearchInts(or, zl[c]+1) - 1 // last block with or[r] <= zl[c]
+			j := max(r*reorderBlock, nl)
+			for skip := zl[c] - or[r]; ; j++ {
+				if dec[j] == 1 {
+					if skip == 0 {
+						break
+					}
+					skip--
+				}
+			}
+			collect(dec, j, 1, b)
+			for i := range a {
+				a[i] += int32(begin)
+				b[i] += int32(begin)
+			}
+			for _, words := range groups {
+				swapPairs(words, a, b)
+			}
+			swapPairs(l.state, a, b)
+			if l.rows != nil {
+				swapPairs(l.rows, a, b)
+			}
+		}
+	})
+	return nl
+}
+
+// collect writes to out the positions, from i on, of the next len(out) entries of dec equal to
+// want. Branch-free apart from the loop: the marks are unpredictable.
+func collect(dec []uint8, i int, want uint8, out []int32) {
+	for n := 0; n < len(out); i++ {
+		out[n] = int32(i)
+		n += b2i(dec[i] == want)
+	}
+}
+
 // grow builds one tree on the row positions 0..nRoot-1 using the usable positions in used
-// (sorted). It returns nil when the root cannot be split.
-func (l *learner) grow(grad []gradPair, nRoot int, used []int) (*buildTree, error) {
-	l.grad = grad
+// (sorted) and the gradients in l.state. It returns nil when the root cannot be split.
+func (l *learner) grow(nRoot int, used []int) (*buildTree, error) {
 	l.setUsed(used)
 	t := &l.tree
 	for _, lf := range t.leaves {
 		l.putHist(lf.hist)
 	}
 	*t = buildTree{pos: t.pos[:0], bin: t.bin[:0], defaultLeft: t.defaultLeft[:0], left: t.left[:0], right: t.right[:0], leaves: t.leaves[:0]}
-	root := leafState{begin: 0, count: nRoot, parent: -1}
-	l.gather(0, nRoot)
-	for _, gp := range l.ordered[:nRoot] {
-		root.g += gp.g
-		root.h += gp.h
-	}
-	if !l.splittable(&root, 1) {
-		return nil, nil
-	}
+	root := leafState{begin: 0, count: nRoot, rows: nRoot, parent: -1}
 	root.hist = l.getHist()
 	l.buildHist(root.hist, 0, nRoot)
+	// the root sums, from the histogram of one feature (every row is in one of its bins)
+	first := used[0]
+	for _, e := range root.hist[first][:l.ds.nb[first]+1] {
+		root.g += e.g
+		root.h += e.h
+	}
+	if !l.splittable(&root, 1) {
+		l.putHist(root.hist)
+		return nil, nil
+	}
 	root.best = l.findBest(&root)
 	t.leaves = append(t.leaves, root)
 	for len(t.leaves) < l.p.NumLeaves {
@@ -190,27 +278,30 @@ func (l *learner) split(li int) error {
 			t.right[lf.parent] = node
 		}
 	}
-	nl := l.partition(lf.begin, lf.count, s.pos, uint8(s.bin), s.defaultLeft)
-	if nl != s.lc {
-		return fmt.Errorf("gbdt: internal error: split sends %d rows left, histogram said %d", nl, s.lc)
-	}
-	left := leafState{begin: lf.begin, count: nl, g: s.lg, h: s.lh, depth: lf.depth + 1, parent: int(node), isLeft: true}
-	right := leafState{begin: lf.begin + nl, count: lf.count - nl, g: lf.g - s.lg, h: lf.h - s.lh, depth: lf.depth + 1, parent: int(node)}
-	t.leaves[li] = left
-	t.leaves = append(t.leaves, right)
-	nLeaves := len(t.leaves)
-	L, R := &t.leaves[li], &t.leaves[newLeaf]
-	canL, canR := l.splittable(L, nLeaves), l.splittable(R, nLeaves)
+	left := leafState{begin: lf.begin, count: s.lc, rows: s.lc, g: s.lg, h: s.lh, depth: lf.depth + 1, parent: int(node), isLeft: true}
+	right := leafState{begin: lf.begin + s.lc, count: lf.rows - s.lc, rows: lf.rows - s.lc, g: lf.g - s.lg, h: lf.h - s.lh, depth: lf.depth + 1, parent: int(node)}
+	nLeaves := len(t.leaves) + 1
+	canL, canR := l.splittable(&left, nLeaves), l.splittable(&right, nLeaves)
 	if !canL && !canR {
+		// Neither child is split again: skip the partition, finish will apply the test.
+		left.begin, left.count, left.lazy = lf.begin, lf.count, true
+		right.begin, right.count, right.lazy = lf.begin, lf.count, true
+		t.leaves[li] = left
+		t.leaves = append(t.leaves, right)
 		l.putHist(lf.hist)
 		return nil
 	}
+	if nl := l.partition(lf.begin, lf.count, s.pos, uint8(s.bin), s.defaultLeft); nl != s.lc {
+		return fmt.Errorf("gbdt: internal error: split sends %d rows left, histogram said %d", nl, s.lc)
+	}
+	t.leaves[li] = left
+	t.leaves = append(t.leaves, right)
+	L, R := &t.leaves[li], &t.leaves[newLeaf]
 	small, large := L, R
 	if R.count < L.count {
 		small, large = R, L
 	}
 	small.hist = l.getHist()
-	l.gather(small.begin, small.count)
 	l.buildHist(small.hist, small.begin, small.count)
 	large.hist = lf.hist
 	l.subtract(large.hist, small.hist)
@@ -228,54 +319,90 @@ func (l *learner) split(li int) error {
 	return nil
 }
 
-// partition stably reorders the positions begin..begin+count so that the rows going left come
-// first, and returns their number. Rows go left when their bin of usable position pos is <= thr,
-// or, in the missing bin, when defaultLeft is set.
+// partition reorders the positions begin..begin+count so that the rows going left come first,
+// and returns their number. Rows go left when their bin of usable position pos is <= thr, or,
+// in the missing bin, when defaultLeft is set.
 func (l *learner) partition(begin, count, pos int, thr uint8, defaultLeft bool) int {
 	words := l.ds.groups[pos/groupWidth][begin : begin+count]
 	shift := uint(8 * (pos % groupWidth))
 	miss := uint8(l.ds.nb[pos])
 	dl := uint8(b2i(defaultLeft))
-	dec := l.dec[:len(words)]
-	nl := 0
-	for k, w := range words {
-		b := uint8(w >> shift)
-		d := uint8(b2i(b <= thr)) | uint8(b2i(b == miss))&dl
-		dec[k] = d
-		nl += int(d)
-	}
-	l.partitionAll(begin, count)
-	return nl
-}
-
-// gather copies the gradients of the positions begin..begin+count into l.ordered[:count].
-func (l *learner) gather(begin, count int) {
-	rows := l.ds.rows[begin : begin+count]
-	ordered := l.ordered[:count]
-	grad := l.grad
-	parallelRange(l.workers, count, 1<<15, func(_, lo, hi int) {
-		for k, r := range rows[lo:hi] {
-			ordered[lo+k] = grad[r]
+	return l.reorder(begin, count, func(dec []uint8, lo, hi int) int {
+		nl := 0
+		for k, w := range words[lo:hi] {
+			b := uint8(w >> shift)
+			d := uint8(b2i(b <= thr)) | uint8(b2i(b == miss))&dl
+			dec[lo+k] = d
+			nl += int(d)
 		}
+		return nl
 	})
 }
 
-// buildHist fills hist for the groups in use from the positions begin..begin+count, whose
-// gradients gather has put in l.ordered. Every group is scanned by one goroutine in position
-// order, so the sums do not depend on the number of goroutines.
+// Row-parallel histograms: with few feature groups, a large leaf is cut into chunks of at
+// least chunkRows rows (at most maxChunks), each histogrammed separately and then added up in
+// chunk order. The cut depends only on the leaf size, never on the number of goroutines.
+const (
+	chunkRows    = 1 << 16
+	maxChunks    = 8
+	manyGroups   = 8 // from this many groups on, groups alone give enough parallel work
+	minGroupRows = 1 << 16
+)
+
+// buildHist fills hist for the groups in use from the positions begin..begin+count. Every sum
+// is taken in an order fixed by the data, so it does not depend on the number of goroutines.
 func (l *learner) buildHist(hist []featHist, begin, count int) {
-	ordered := l.ordered[:count]
+	ordered := l.state[begin : begin+count]
 	groups := l.groups
-	parallelRange(l.workers, len(groups), max(1, (1<<16)/max(count, 1)), func(_, lo, hi int) {
-		for _, g := range groups[lo:hi] {
-			lanes := l.ds.lanes(g)
-			h := hist[g*groupWidth : g*groupWidth+groupWidth]
-			for lane := range lanes {
-				clear(h[lane][:l.ds.nb[g*groupWidth+lane]+1])
+	chunks := min(count/chunkRows, maxChunks)
+	if len(groups) >= manyGroups || chunks < 2 {
+		// one goroutine per group
+		parallelRange(l.workers, len(groups), max(1, minGroupRows/max(count, 1)), func(_, lo, hi int) {
+			for _, g := range groups[lo:hi] {
+				l.histOfGroup(hist, g, begin, ordered)
 			}
-			histGroup(h, l.ds.groups[g][begin:begin+count], lanes, ordered)
+		})
+		return
+	}
+	for len(l.partial) < chunks-1 {
+		l.partial = append(l.partial, make([]featHist, len(l.ds.groups)*groupWidth))
+	}
+	forEach(l.workers, chunks, func() func(int) {
+		return func(c int) {
+			lo, hi := c*count/chunks, (c+1)*count/chunks
+			h := hist
+			if c > 0 {
+				h = l.partial[c-1]
+			}
+			for _, g := range groups {
+				l.histOfGroup(h, g, begin+lo, ordered[lo:hi])
+			}
 		}
 	})
+	for _, g := range groups {
+		for lane := range l.ds.lanes(g) {
+			pos := g*groupWidth + lane
+			dst := hist[pos][:l.ds.nb[pos]+1]
+			for _, part := range l.partial[:chunks-1] {
+				src := part[pos][:len(dst)]
+				for b := range dst {
+					dst[b].g += src[b].g
+					dst[b].h += src[b].h
+					dst[b].n += src[b].n
+				}
+			}
+		}
+	}
+}
+
+// histOfGroup fills the histograms of group g's lanes from the positions begin..begin+len(rows).
+func (l *learner) histOfGroup(hist []featHist, g, begin int, rows []rowState) {
+	lanes := l.ds.lanes(g)
+	h := hist[g*groupWidth : g*groupWidth+groupWidth]
+	for lane := range lanes {
+		clear(h[lane][:l.ds.nb[g*groupWidth+lane]+1])
+	}
+	histGroup(h, l.ds.groups[g][begin:begin+len(rows)], lanes, rows)
 }
 
 // subtract turns parent into parent - small for the used features.
@@ -367,7 +494,7 @@ func (l *learner) scanFeature(lf *leafState, pos int, parentGain float64) splitI
 	nb := l.ds.nb[pos]
 	l1, l2 := l.p.LambdaL1, l.p.LambdaL2
 	minData, minHess := l.minData, l.p.MinSumHessianInLeaf
-	G, H, C := lf.g, lf.h, int64(lf.count)
+	G, H, C := lf.g, lf.h, int64(lf.rows)
 	miss := fh[nb]
 	hasMiss := miss.n > 0
 	best := splitInfo{pos: pos}
@@ -416,15 +543,15 @@ func (l *learner) scanFeature(lf *leafState, pos int, parentGain float64) splitI
 	best.valid = true
 	best.gain = gain
 	if !hasMiss {
-		best.defaultLeft = best.lc >= lf.count-best.lc
+		best.defaultLeft = best.lc >= lf.rows-best.lc
 	}
 	return best
 }
 
-// finish turns the grown tree into a Tree with shrunk leaf values and adds it to score:
-// the rows of the tree's positions through their leaf, the positions nRoot..n-1 (out of bag)
-// by walking the binned tree.
-func (l *learner) finish(bt *buildTree, score []float64, nRoot int) Tree {
+// finish turns the grown tree into a Tree with shrunk leaf values and adds it to the scores:
+// the positions of the tree through their leaf, the positions nRoot..n-1 (out of bag) by
+// walking the binned tree.
+func (l *learner) finish(bt *buildTree, nRoot int) Tree {
 	lr := l.p.LearningRate
 	nLeaves := len(bt.leaves)
 	t := Tree{
@@ -441,32 +568,58 @@ func (l *learner) finish(bt *buildTree, score []float64, nRoot int) Tree {
 		t.SplitFeature[k] = int32(f)
 		t.Threshold[k] = l.ds.mappers[f].upper(int(bt.bin[k]))
 	}
-	rows := l.ds.rows
 	for li := range bt.leaves {
 		lf := &bt.leaves[li]
-		v := lr * leafOutput(lf.g, lf.h, l.p.LambdaL1, l.p.LambdaL2)
-		t.LeafValue[li] = v
-		t.LeafCount[li] = int32(lf.count)
-		for _, r := range rows[lf.begin : lf.begin+lf.count] {
-			score[r] += v
-		}
+		t.LeafValue[li] = lr * leafOutput(lf.g, lf.h, l.p.LambdaL1, l.p.LambdaL2)
+		t.LeafCount[li] = int32(lf.rows)
 	}
-	for k := nRoot; k < l.ds.n; k++ {
-		node := int32(0)
-		for node >= 0 {
-			pos := bt.pos[node]
-			b := l.ds.bin(pos, k)
-			goLeft := b <= bt.bin[node]
-			if int(b) == l.ds.nb[pos] {
-				goLeft = bt.defaultLeft[node]
+	// Every position belongs to one leaf, or to one lazy pair, so the updates are disjoint.
+	state := l.state
+	forEach(l.workers, nLeaves, func() func(int) {
+		return func(li int) {
+			lf := &bt.leaves[li]
+			if !lf.lazy {
+				v := t.LeafValue[li]
+				for k := range state[lf.begin : lf.begin+lf.count] {
+					state[lf.begin+k].score += v
+				}
+				return
 			}
-			if goLeft {
-				node = bt.left[node]
-			} else {
-				node = bt.right[node]
+			if !lf.isLeft {
+				return // the pair is handled with its left leaf
+			}
+			// a lazy pair: apply its node's test to the shared segment
+			node := lf.parent
+			pos, thr, miss := bt.pos[node], bt.bin[node], uint8(l.ds.nb[bt.pos[node]])
+			words := l.ds.groups[pos/groupWidth][lf.begin : lf.begin+lf.count]
+			shift := uint(8 * (pos % groupWidth))
+			vals := [2]float64{t.LeafValue[^bt.right[node]], t.LeafValue[^bt.left[node]]}
+			dl := b2i(bt.defaultLeft[node])
+			seg := state[lf.begin : lf.begin+lf.count]
+			for k, w := range words {
+				b := uint8(w >> shift)
+				seg[k].score += vals[b2i(b <= thr)|b2i(b == miss)&dl]
 			}
 		}
-		score[rows[k]] += t.LeafValue[^node]
-	}
+	})
+	parallelRange(l.workers, l.ds.n-nRoot, 1<<14, func(_, lo, hi int) {
+		for k := nRoot + lo; k < nRoot+hi; k++ {
+			node := int32(0)
+			for node >= 0 {
+				pos := bt.pos[node]
+				b := l.ds.bin(pos, k)
+				goLeft := b <= bt.bin[node]
+				if int(b) == l.ds.nb[pos] {
+					goLeft = bt.defaultLeft[node]
+				}
+				if goLeft {
+					node = bt.left[node]
+				} else {
+					node = bt.right[node]
+				}
+			}
+			state[k].score += t.LeafValue[^node]
+		}
+	})
 	return t
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Model is a trained ensemble. It is self-contained and JSON-serialisable; prediction needs no
-// bin boundaries because every split stores its raw threshold.
+// bin boundaries because every split stores its raw threshold. Prediction only reads the model,
+// so one model may serve several goroutines.
 type Model struct {
 	// Objective is the normalised objective the model was trained with.
 	Objective string `json:"objective"`
@@ -38,7 +39,8 @@ type Tree struct {
 	RightChild []int32 `json:"right_child"`
 	// LeafValue is each leaf's contribution to the raw score, learning rate applied.
 	LeafValue []float64 `json:"leaf_value"`
-	// LeafCount is the number of training rows (of the bag) that fell in each leaf.
+	// LeafCount is the number of training rows (of the bag) that fell in each leaf; it is
+	// informational and may be empty in a hand-written model.
 	LeafCount []int32 `json:"leaf_count"`
 }
 
@@ -70,9 +72,11 @@ func (t *Tree) validate(nf int) error {
 	if len(t.Threshold) != ni || len(t.DefaultLeft) != ni || len(t.LeftChild) != ni || len(t.RightChild) != ni {
 		return fmt.Errorf("node arrays differ in length")
 	}
-	if len(t.LeafValue) != ni+1 || len(t.LeafCount) != ni+1 {
-		return fmt.Errorf("%d internal nodes need %d leaves, have %d values and %d counts",
-			ni, ni+1, len(t.LeafValue), len(t.LeafCount))
+	if len(t.LeafValue) != ni+1 {
+		return fmt.Errorf("%d internal nodes need %d leaf values, have %d", ni, ni+1, len(t.LeafValue))
+	}
+	if len(t.LeafCount) != 0 && len(t.LeafCount) != ni+1 {
+		return fmt.Errorf("%d leaf counts for %d leaves", len(t.LeafCount), ni+1)
 	}
 	for _, v := range t.LeafValue {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -107,29 +111,6 @@ func (t *Tree) validate(nf int) error {
 	return nil
 }
 
-// leaf returns the leaf row i of cols falls into.
-func (t *Tree) leaf(cols [][]float64, i int) int {
-	if len(t.SplitFeature) == 0 {
-		return 0
-	}
-	node := int32(0)
-	for node >= 0 {
-		x := cols[t.SplitFeature[node]][i]
-		var goLeft bool
-		if x != x {
-			goLeft = t.DefaultLeft[node]
-		} else {
-			goLeft = clampInf(x) <= t.Threshold[node]
-		}
-		if goLeft {
-			node = t.LeftChild[node]
-		} else {
-			node = t.RightChild[node]
-		}
-	}
-	return int(^node)
-}
-
 // PredictRaw writes the raw scores (log-odds for the classification objectives) of the rows of
 // cols into out; len(out) is the number of rows and every column must have that length.
 func (m *Model) PredictRaw(cols [][]float64, out []float64) error {
@@ -144,24 +125,119 @@ func (m *Model) PredictRaw(cols [][]float64, out []float64) error {
 			return fmt.Errorf("%w: feature %d has %d rows, output has %d", ErrShape, j, len(c), len(out))
 		}
 	}
-	const block = 512
+	f := compile(m)
+	ns := max(len(f.features), 1)
+	// rows per block: the block's copy of the features should stay in the L1/L2 cache
+	block := max(16, min(maxBlock, 6400/ns))
 	nBlocks := (len(out) + block - 1) / block
-	parallelRange(runtime.GOMAXPROCS(0), nBlocks, 4, func(_, lo, hi int) {
+	parallelRange(runtime.GOMAXPROCS(0), nBlocks, 8, func(_, lo, hi int) {
+		buf := make([]float64, block*ns)
+		var node [maxBlock]int32
 		for b := lo; b < hi; b++ {
-			rows := out[b*block : min((b+1)*block, len(out))]
 			base := b * block
+			rows := out[base:min(base+block, len(out))]
+			// copy the block's used features row-major; +Inf becomes MaxFloat64 as in training
+			for s, j := range f.features {
+				for i, x := range cols[j][base : base+len(rows)] {
+					buf[i*ns+s] = min(x, math.MaxFloat64)
+				}
+			}
 			for i := range rows {
 				rows[i] = m.InitScore
 			}
-			for k := range m.Trees {
-				t := &m.Trees[k]
+			for k, root := range f.roots {
+				// every row takes depth steps; leaves step to themselves
 				for i := range rows {
-					rows[i] += t.LeafValue[t.leaf(cols, base+i)]
+					node[i] = root
+				}
+				for range f.depth[k] {
+					for i := range rows {
+						nd := &f.nodes[node[i]]
+						v := buf[i*ns+int(nd.slot)]
+						// branch-free: the direction is unpredictable
+						node[i] = nd.child[b2i(v <= nd.thr)|b2i(v != v)&nd.missLeft]
+					}
+				}
+				for i := range rows {
+					rows[i] += f.nodes[node[i]].value
 				}
 			}
 		}
 	})
 	return nil
+}
+
+const maxBlock = 256
+
+// compiled is a model flattened for prediction: all trees' nodes and leaves in one array, a
+// leaf being a node whose children are itself, so that every row of a tree takes the same
+// number of branch-free steps. Features are renumbered to the slots of those the model uses.
+type compiled struct {
+	features []int // slot -> feature
+	nodes    []predNode
+	roots    []int32 // per tree
+	depth    []int   // per tree: the longest root-to-leaf path
+}
+
+type predNode struct {
+	thr      float64
+	value    float64  // leaf value (leaves only)
+	child    [2]int32 // right, left
+	slot     int32
+	missLeft int // 1 when NaN goes left
+}
+
+// compile flattens a validated model.
+func compile(m *Model) *compiled {
+	c := &compiled{}
+	slot := make([]int32, m.NumFeatures)
+	for _, t := range m.Trees {
+		for _, f := range t.SplitFeature {
+			slot[f] = 1
+		}
+	}
+	for f, used := range slot {
+		if used != 0 {
+			slot[f] = int32(len(c.features))
+			c.features = append(c.features, f)
+		}
+	}
+	for k := range m.Trees {
+		t := &m.Trees[k]
+		ni := int32(len(t.SplitFeature))
+		off := int32(len(c.nodes))
+		c.roots = append(c.roots, off) // the root, or the only leaf
+		abs := func(ch int32) int32 {
+			if ch >= 0 {
+				return off + ch
+			}
+			return off + ni + ^ch // leaves follow the internal nodes
+		}
+		for i, f := range t.SplitFeature {
+			c.nodes = append(c.nodes, predNode{thr: t.Threshold[i], slot: slot[f], missLeft: b2i(t.DefaultLeft[i]),
+				child: [2]int32{abs(t.RightChild[i]), abs(t.LeftChild[i])}})
+		}
+		for leaf, v := range t.LeafValue {
+			self := off + ni + int32(leaf)
+			c.nodes = append(c.nodes, predNode{value: v, child: [2]int32{self, self}})
+		}
+		// children come after their parents, so one backward pass gives the heights
+		height := make([]int, ni)
+		for i := ni - 1; i >= 0; i-- {
+			for _, ch := range []int32{t.LeftChild[i], t.RightChild[i]} {
+				if ch >= 0 {
+					height[i] = max(height[i], height[ch])
+				}
+			}
+			height[i]++
+		}
+		d := 0
+		if ni > 0 {
+			d = height[0]
+		}
+		c.depth = append(c.depth, d)
+	}
+	return c
 }
 
 // Predict writes what LightGBM's predict returns: probabilities for the classification

@@ -9,10 +9,12 @@ type kcache struct {
 	size  int // remaining budget, float32 entries (counted by buffer capacity)
 	rows  []cacheRow
 	spare [][]float32 // evicted buffers available for reuse
+	log   [][2]int    // every index transposition so far (see logSwaps)
 }
 
 type cacheRow struct {
 	prev, next int32 // LRU links; index l is the list head (sentinel)
+	seen       int   // number of entries of kcache.log applied to data
 	data       []float32
 }
 
@@ -59,6 +61,10 @@ func (c *kcache) evict(i int) {
 // rows and the row just returned is the most recently used).
 func (c *kcache) get(i, length int) ([]float32, int) {
 	r := &c.rows[i]
+	if len(r.data) > 0 {
+		c.catchUp(i)
+	}
+	r.seen = len(c.log)
 	have := len(r.data)
 	if have > 0 {
 		c.lruDelete(i)
@@ -136,6 +142,7 @@ func (c *kcache) swapOwner(i, j int) {
 		c.lruDelete(j)
 	}
 	ri.data, rj.data = rj.data, ri.data
+	ri.seen, rj.seen = rj.seen, ri.seen
 	if len(ri.data) > 0 {
 		c.lruInsert(i)
 	}
@@ -144,28 +151,44 @@ func (c *kcache) swapOwner(i, j int) {
 	}
 }
 
-// permute applies the disjoint transpositions pairs (each with i < j) to the entries of
-// every cached row, as libsvm's Cache::swap_index does one swap at a time: a row covering
-// both positions has them exchanged, a row covering i but not j is dropped. Because the
-// transpositions are disjoint, the batch equals libsvm's sequence; applying it row by row
-// keeps each row hot in the CPU cache.
-func (c *kcache) permute(pairs [][2]int) {
-	if len(pairs) == 0 {
+// logSwaps records transpositions (i < j) of the solver's indices. Cached rows are brought up
+// to date lazily, when next read (see catchUp), so rows evicted in the meantime cost nothing.
+func (c *kcache) logSwaps(pairs [][2]int) {
+	c.log = append(c.log, pairs...)
+	if len(c.log) > 4*c.l {
+		// Bound the log: bring every cached row up to date and start afresh.
+		for h := int(c.rows[c.l].next); h != c.l; {
+			next := int(c.rows[h].next)
+			c.catchUp(h)
+			h = next
+		}
+		for k := range c.rows {
+			c.rows[k].seen = 0
+		}
+		c.log = c.log[:0]
+	}
+}
+
+// catchUp applies the logged transpositions row i has not seen, in order, as libsvm's
+// Cache::swap_index does eagerly: a row covering both positions has them exchanged, a row
+// covering i but not j is dropped.
+func (c *kcache) catchUp(i int) {
+	r := &c.rows[i]
+	if r.seen == len(c.log) {
 		return
 	}
-	for h := int(c.rows[c.l].next); h != c.l; {
-		next := int(c.rows[h].next)
-		d := c.rows[h].data
-		n := len(d)
-		for _, pr := range pairs {
-			i, j := pr[0], pr[1]
-			if n > j {
-				d[i], d[j] = d[j], d[i]
-			} else if n > i {
-				c.evict(h)
-				break
-			}
+	d := r.data
+	n := len(d)
+	for _, pr := range c.log[r.seen:] {
+		a, b := pr[0], pr[1]
+		if n > b {
+			d[a], d[b] = d[b], d[a]
+		} else if n > a {
+			c.lruDelete(i)
+			c.spare = append(c.spare, d[:0])
+			r.data = nil
+			break
 		}
-		h = next
 	}
+	r.seen = len(c.log)
 }

@@ -2,36 +2,117 @@ package svm
 
 import (
 	"math"
-	"sync"
+	"runtime"
+	"sync/atomic"
+	"time"
 )
 
-// cpuPool hands out CPU tokens: each running solver holds one, and a solver computing a long
-// kernel row borrows idle ones to split the row. The split never changes a value (every
-// entry is computed independently), so results do not depend on the number of tokens.
-type cpuPool struct{ tokens chan struct{} }
-
-func newCPUPool(n int) *cpuPool {
-	p := &cpuPool{tokens: make(chan struct{}, n)}
-	for range n {
-		p.tokens <- struct{}{}
-	}
-	return p
+// rowTeam lets idle goroutines help solvers compute long kernel rows. A row is cut into
+// chunks that the solver and the helpers claim through an atomic counter, so a solver never
+// waits for a helper that is slow to wake: it computes the unclaimed chunks itself and waits
+// only for chunks already being computed. Several solvers may share a team; a row posted
+// later simply takes the helpers over. Helpers spin briefly between rows, then park. Every
+// entry is computed the same way whoever computes it, so results do not depend on helpers.
+type rowTeam struct {
+	cur      atomic.Pointer[rowTask]
+	quit     atomic.Bool
+	sleeping []atomic.Bool
+	wake     []chan struct{}
 }
 
-func (p *cpuPool) acquire() { <-p.tokens }
-func (p *cpuPool) release() { p.tokens <- struct{}{} }
+// rowTask is one row to compute; its fields are immutable once published.
+type rowTask struct {
+	fn          func(lo, hi int)
+	start, end  int
+	chunk       int
+	nChunks     int64
+	next, ended atomic.Int64
+}
 
-func (p *cpuPool) tryAcquire() bool {
-	select {
-	case <-p.tokens:
-		return true
-	default:
-		return false
+// rowChunk is the number of kernel entries per claimed chunk (about 25 µs of work).
+const rowChunk = 2048
+
+// helperSpin is how long an idle helper polls for a new row before parking.
+const helperSpin = 200 * time.Microsecond
+
+// newRowTeam makes a team with room for the given number of helpers (see help).
+func newRowTeam(helpers int) *rowTeam {
+	t := &rowTeam{sleeping: make([]atomic.Bool, helpers), wake: make([]chan struct{}, helpers)}
+	for h := range t.wake {
+		t.wake[h] = make(chan struct{}, 1)
+	}
+	return t
+}
+
+// stop makes every help call return.
+func (t *rowTeam) stop() {
+	t.quit.Store(true)
+	for h := range t.wake {
+		select {
+		case t.wake[h] <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// minSplit is the shortest row segment worth splitting across goroutines.
-const minSplit = 2048
+// help computes chunks of posted rows until stop; slot (0 ≤ slot < helpers) is the
+// caller's own.
+func (t *rowTeam) help(slot int) {
+	var last *rowTask
+	idleSince := time.Now()
+	for spins := 0; !t.quit.Load(); spins++ {
+		if p := t.cur.Load(); p != last {
+			last = p
+			p.work()
+			idleSince, spins = time.Now(), 0
+			continue
+		}
+		if spins%64 != 0 || time.Since(idleSince) < helperSpin {
+			continue
+		}
+		t.sleeping[slot].Store(true)
+		if t.cur.Load() == last && !t.quit.Load() {
+			<-t.wake[slot]
+		}
+		t.sleeping[slot].Store(false)
+		idleSince = time.Now()
+	}
+}
+
+// work computes chunks of p until none is left unclaimed.
+func (p *rowTask) work() {
+	for {
+		c := p.next.Add(1) - 1
+		if c >= p.nChunks {
+			return
+		}
+		lo := p.start + int(c)*p.chunk
+		p.fn(lo, min(lo+p.chunk, p.end))
+		p.ended.Add(1)
+	}
+}
+
+// run computes fn over [start, end) in chunks with whichever helpers are free; it returns
+// when all of it is done.
+func (t *rowTeam) run(start, end int, fn func(lo, hi int)) {
+	n := end - start
+	p := &rowTask{fn: fn, start: start, end: end, chunk: rowChunk, nChunks: int64((n + rowChunk - 1) / rowChunk)}
+	t.cur.Store(p)
+	for h := range t.sleeping {
+		if t.sleeping[h].Load() {
+			select {
+			case t.wake[h] <- struct{}{}:
+			default:
+			}
+		}
+	}
+	p.work()
+	for spins := 0; p.ended.Load() < p.nChunks; spins++ {
+		if spins%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+}
 
 // svcQ is libsvm's SVC_Q: Q[i][j] = y_i·y_j·exp(−γ‖x_i − x_j‖²), rows served from kcache.
 // Its rows, labels and diagonal follow the solver's index swaps.
@@ -43,15 +124,15 @@ type svcQ struct {
 	qd    []float64 // Q[i][i]
 	gamma float64
 	cache *kcache
-	pool  *cpuPool // nil: no row splitting
+	team  *rowTeam // nil: rows computed by the caller alone
 
 	pending [][2]int // swaps not yet applied to cached rows (disjoint, i < j)
 }
 
-func newSVCQ(x []float64, d int, y []int8, gamma, cacheBytes float64, pool *cpuPool) *svcQ {
+func newSVCQ(x []float64, d int, y []int8, gamma, cacheBytes float64, team *rowTeam) *svcQ {
 	l := len(y)
 	q := &svcQ{d: d, x: x, xsq: make([]float64, l), y: make([]float64, l), qd: make([]float64, l),
-		gamma: gamma, cache: newKCache(l, cacheBytes), pool: pool}
+		gamma: gamma, cache: newKCache(l, cacheBytes), team: team}
 	for i := range l {
 		xi := x[i*d : i*d+d]
 		q.xsq[i] = dot(xi, xi)
@@ -71,35 +152,11 @@ func (q *svcQ) row(i, length int) []float32 {
 }
 
 func (q *svcQ) fill(i int, data []float32, start, end int) {
-	if q.pool == nil || end-start < 2*minSplit {
+	if q.team == nil || end-start < 2*rowChunk {
 		q.fillRange(i, data, start, end)
 		return
 	}
-	var wg sync.WaitGroup
-	parts := 1
-	maxParts := (end - start) / minSplit
-	for parts < maxParts && q.pool.tryAcquire() {
-		parts++
-	}
-	if parts == 1 {
-		q.fillRange(i, data, start, end)
-		return
-	}
-	chunk := (end - start + parts - 1) / parts
-	for t := 1; t < parts; t++ {
-		s := start + t*chunk
-		e := min(s+chunk, end)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer q.pool.release()
-			if s < e {
-				q.fillRange(i, data, s, e)
-			}
-		}()
-	}
-	q.fillRange(i, data, start, min(start+chunk, end))
-	wg.Wait()
+	q.team.run(start, end, func(lo, hi int) { q.fillRange(i, data, lo, hi) })
 }
 
 func (q *svcQ) fillRange(i int, data []float32, start, end int) {
@@ -127,14 +184,14 @@ func (q *svcQ) swap(i, j int) {
 	for k := range xi {
 		xi[k], xj[k] = xj[k], xi[k]
 	}
-	q.xsq[i], q.xsq[j] = q.xsq[j], q.xsq[i]
+
 	q.y[i], q.y[j] = q.y[j], q.y[i]
 	q.qd[i], q.qd[j] = q.qd[j], q.qd[i]
 }
 
 // flush applies the pending swaps to the cached rows.
 func (q *svcQ) flush() {
-	q.cache.permute(q.pending)
+	q.cache.logSwaps(q.pending)
 	q.pending = q.pending[:0]
 }
 

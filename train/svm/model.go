@@ -20,8 +20,10 @@ package svm
 import (
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // Model is a trained binary RBF C-SVC with its Platt sigmoid; it is JSON-serialisable.
@@ -111,83 +113,56 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 	}
 	cp, cn := p.C*w[1], p.C*w[0]
 
-	// Jobs: the final fit on all rows (largest, first) and the 5 CV folds, spread over up to
-	// GOMAXPROCS workers; the cache budget is split between concurrent solvers.
 	procs := max(1, runtime.GOMAXPROCS(0))
-	workers := min(procs, 1+cvFolds)
-	pool := newCPUPool(procs)
-	cacheBytes := p.CacheSizeMB * (1 << 20) / float64(workers)
+	budget := p.CacheSizeMB * (1 << 20)
+	base := problem{d: d, gamma: gamma, cp: cp, cn: cn, eps: p.Tol, shrinking: p.Shrinking,
+		maxIter: p.MaxIter}
 
+	// The final fit on all rows runs first, alone, with the whole cache budget; the other
+	// CPUs help with its long kernel rows.
+	pr := base
+	pr.x, pr.y, pr.cacheBytes = append([]float64(nil), x...), lab, budget
+	pr.team = newRowTeam(procs - 1)
+	var helpers sync.WaitGroup
+	for h := range procs - 1 {
+		helpers.Go(func() { pr.team.help(h) })
+	}
+	t0 := time.Now()
+	final := solveCSVC(pr)
+	if os.Getenv("SVMDBG") != "" {
+		fmt.Fprintf(os.Stderr, "final: iter %d wall %v\n", final.iter, time.Since(t0))
+	}
+	pr.team.stop()
+	helpers.Wait()
+
+	// Platt's decision values: 5-fold CV on a seeded shuffle (libsvm's folds), each fold
+	// seeded from the final solution. Up to GOMAXPROCS workers share the cache budget; a
+	// worker left without a fold helps the others with kernel rows.
 	perm := shuffle(n, p.Seed)
 	dec := make([]float64, n)
-	var final solution
-	var finalX []float64
-	run := func(job int) {
-		if job == 0 {
-			xs := append([]float64(nil), x...)
-			final = solveCSVC(xs, d, append([]int8(nil), lab...), gamma, cp, cn, p.Tol, p.Shrinking, p.MaxIter, cacheBytes, pool)
-			finalX = x
-			return
-		}
-		k := job - 1
-		begin, end := k*n/cvFolds, (k+1)*n/cvFolds
-		sub := n - (end - begin)
-		sx := make([]float64, 0, sub*d)
-		sy := make([]int8, 0, sub)
-		var pc, nc int
-		for _, r := range [][]int{perm[:begin], perm[end:]} {
-			for _, i := range r {
-				sx = append(sx, x[i*d:i*d+d]...)
-				sy = append(sy, lab[i])
-				if lab[i] > 0 {
-					pc++
-				} else {
-					nc++
-				}
-			}
-		}
-		switch {
-		case pc == 0 && nc == 0:
-			for _, i := range perm[begin:end] {
-				dec[i] = 0
-			}
-			return
-		case nc == 0:
-			for _, i := range perm[begin:end] {
-				dec[i] = 1
-			}
-			return
-		case pc == 0:
-			for _, i := range perm[begin:end] {
-				dec[i] = -1
-			}
-			return
-		}
-		keep := append([]float64(nil), sx...) // the solver permutes its copy
-		sol := solveCSVC(sx, d, sy, gamma, cp, cn, p.Tol, p.Shrinking, p.MaxIter, cacheBytes, pool)
-		svX, coef := supportSet(keep, d, sy, sol.alpha)
-		for _, i := range perm[begin:end] {
-			dec[i] = decision(svX, coef, d, gamma, sol.rho, x[i*d:i*d+d])
-		}
+	workers := min(procs, cvFolds)
+	team := newRowTeam(workers)
+	folds := make(chan int, cvFolds)
+	for k := range cvFolds {
+		folds <- k
 	}
-	jobs := make(chan int, 1+cvFolds)
-	for job := range 1 + cvFolds {
-		jobs <- job
-	}
-	close(jobs)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for job := range jobs {
-				pool.acquire()
-				run(job)
-				pool.release()
+	close(folds)
+	var pending sync.WaitGroup
+	pending.Add(cvFolds)
+	for w := range workers {
+		helpers.Go(func() {
+			for k := range folds {
+				fr := base
+				fr.cacheBytes, fr.team = budget/float64(workers), team
+				cvFold(x, lab, perm, k*n/cvFolds, (k+1)*n/cvFolds, fr, final, p.coldCV, dec)
+				pending.Done()
 			}
-		}()
+			team.help(w)
+		})
 	}
-	wg.Wait()
+	pending.Wait()
+	team.stop()
+	helpers.Wait()
 
 	label := make([]bool, n)
 	for i, l := range lab {
@@ -201,7 +176,7 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 		for i, al := range final.alpha {
 			if al > 0 && lab[i] == cls {
 				m.Support = append(m.Support, i)
-				m.SupportVectors = append(m.SupportVectors, append([]float64(nil), finalX[i*d:i*d+d]...))
+				m.SupportVectors = append(m.SupportVectors, append([]float64(nil), x[i*d:i*d+d]...))
 				m.DualCoef = append(m.DualCoef, float64(cls)*al)
 				if cls > 0 {
 					m.NSupport[1]++
@@ -212,6 +187,55 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// cvFold trains on the rows perm[:begin] ++ perm[end:] (libsvm's order) and writes the
+// decision values of the held-out rows perm[begin:end] into dec. Unless cold is set, the
+// solver starts from the full solution restricted to the fold (alpha seeding).
+func cvFold(x []float64, lab []int8, perm []int, begin, end int, pr problem, full solution, cold bool, dec []float64) {
+	d := pr.d
+	idx := make([]int, 0, len(perm)-(end-begin))
+	idx = append(append(idx, perm[:begin]...), perm[end:]...)
+	held := perm[begin:end]
+	var pc, nc int
+	pr.x = make([]float64, 0, len(idx)*d)
+	pr.y = make([]int8, len(idx))
+	for k, i := range idx {
+		pr.x = append(pr.x, x[i*d:i*d+d]...)
+		pr.y[k] = lab[i]
+		if lab[i] > 0 {
+			pc++
+		} else {
+			nc++
+		}
+	}
+	// One class in the training part: libsvm's constant decision values.
+	if pc == 0 || nc == 0 {
+		v := 0.0
+		switch {
+		case nc == 0 && pc > 0:
+			v = 1
+		case pc == 0 && nc > 0:
+			v = -1
+		}
+		for _, i := range held {
+			dec[i] = v
+		}
+		return
+	}
+	keep := append([]float64(nil), pr.x...) // the solver permutes pr.x
+	if !cold {
+		pr.warm = seedFold(x, lab, idx, held, full, pr)
+	}
+	t0 := time.Now()
+	sol := solveCSVC(pr)
+	if os.Getenv("SVMDBG") != "" {
+		fmt.Fprintf(os.Stderr, "fold %d: iter %d wall %v cold %v\n", begin, sol.iter, time.Since(t0), cold)
+	}
+	svX, coef := supportSet(keep, d, pr.y, sol.alpha)
+	for _, i := range held {
+		dec[i] = decision(svX, coef, d, pr.gamma, sol.rho, x[i*d:i*d+d])
+	}
 }
 
 // supportSet gathers the rows with α > 0 (row-major) and their coefficients y·α.
@@ -230,7 +254,7 @@ func supportSet(x []float64, d int, y []int8, alpha []float64) ([]float64, []flo
 func decision(sv, coef []float64, d int, gamma, rho float64, x []float64) float64 {
 	sum := 0.0
 	for s, c := range coef {
-		sum += c * math.Exp(-gamma*sqDist(sv[s*d:s*d+d], x))
+		sum += c * expKernel(-gamma*sqDist(sv[s*d:s*d+d], x))
 	}
 	return sum - rho
 }

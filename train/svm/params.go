@@ -57,6 +57,8 @@ type Params struct {
 	Shrinking   bool    // libsvm shrinking heuristic (default true)
 	CacheSizeMB float64 // kernel cache budget for the whole Fit, MB (default DefaultCacheSizeMB)
 	Seed        int64   // random_state: seeds the shuffle of the 5 Platt CV folds (null → 0)
+
+	coldCV bool // tests: solve the CV folds from α = 0 instead of seeding them
 }
 
 // DefaultParams returns sklearn SVC's defaults (C=1, gamma "scale", tol 1e-3, shrinking,

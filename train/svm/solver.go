@@ -42,12 +42,18 @@ type solver struct {
 	shrinking  bool
 	unshrink   bool
 	q          *svcQ
-	maxIter    int
+	// gmax = max{−y_t G_t : t ∈ I_up} and its index, left by step for the next
+	// selectWorkingSet; valid until the active set or G changes otherwise.
+	gmax      float64
+	gmaxIdx   int
+	gmaxValid bool
+	maxIter   int
 }
 
 // solution is the solver's result in the original index order.
 type solution struct {
 	alpha     []float64 // α_i ≥ 0
+	g, gBar   []float64 // final gradient and its bound part (valid for all i)
 	rho       float64
 	obj       float64
 	iter      int
@@ -102,40 +108,75 @@ func (s *solver) swap(i, j int) {
 	s.gBar[i], s.gBar[j] = s.gBar[j], s.gBar[i]
 }
 
-// solveCSVC trains a C-SVC on the rows of x (l×d, row-major; the slice is permuted in place)
-// with labels ±1 and per-class bounds cp (y=+1) and cn (y=−1).
-func solveCSVC(x []float64, d int, y []int8, gamma, cp, cn, eps float64, shrinking bool,
-	maxIter int, cacheBytes float64, pool *cpuPool) solution {
-	l := len(y)
+// problem is one C-SVC training problem for solveCSVC.
+type problem struct {
+	x          []float64 // l×d row-major; permuted in place by the solver
+	d          int
+	y          []int8 // ±1
+	gamma      float64
+	cp, cn     float64 // upper bounds of α for y = +1 and y = −1
+	eps        float64 // stopping tolerance
+	shrinking  bool
+	maxIter    int // −1: libsvm's cap only
+	cacheBytes float64
+	team       *rowTeam   // helpers for long kernel rows; nil: none
+	warm       *warmStart // optional feasible starting point
+}
+
+// warmStart is a feasible starting point with its gradient: g = Qα + p and
+// gBar = Σ_{α_j = C_j} C_j Q_·j, all in problem order.
+type warmStart struct {
+	alpha, g, gBar []float64
+}
+
+// solveCSVC trains a C-SVC on pr (libsvm's solve_c_svc with Solver::Solve).
+func solveCSVC(pr problem) solution {
+	l := len(pr.y)
 	s := &solver{
-		l: l, y: append([]int8(nil), y...), g: make([]float64, l), gBar: make([]float64, l),
+		l: l, y: append([]int8(nil), pr.y...), g: make([]float64, l), gBar: make([]float64, l),
 		alpha: make([]float64, l), status: make([]uint8, l), p: make([]float64, l),
 		yf: make([]float64, l), flags: make([]uint8, l),
-		activeSet: make([]int, l), cp: cp, cn: cn, eps: eps, shrinking: shrinking,
-		q: newSVCQ(x, d, y, gamma, cacheBytes, pool),
+		activeSet: make([]int, l), cp: pr.cp, cn: pr.cn, eps: pr.eps, shrinking: pr.shrinking,
+		q: newSVCQ(pr.x, pr.d, pr.y, pr.gamma, pr.cacheBytes, pr.team),
 	}
 	for i := range s.p {
 		s.p[i] = -1
-		s.yf[i] = float64(y[i])
+		s.yf[i] = float64(pr.y[i])
 	}
 	capIter := max(10_000_000, 100*l)
 	if l > math.MaxInt32/100 {
 		capIter = math.MaxInt32
 	}
+	maxIter := pr.maxIter
 	if maxIter < 0 || maxIter > capIter {
 		maxIter = capIter
 	}
 	s.maxIter = maxIter
-	return s.solve()
+	if pr.warm != nil {
+		copy(s.alpha, pr.warm.alpha)
+	}
+	return s.solve(pr.warm)
 }
 
-func (s *solver) solve() solution {
+func (s *solver) solve(warm *warmStart) solution {
 	l := s.l
 	for i := range l {
 		s.updateStatus(i)
 		s.activeSet[i] = i
 	}
 	s.activeSize = l
+	if warm != nil {
+		copy(s.g, warm.g)
+		copy(s.gBar, warm.gBar)
+	} else {
+		s.initGradient()
+	}
+	return s.optimize()
+}
+
+// initGradient computes G = Qα + p and G_bar from the current α (libsvm's initialisation).
+func (s *solver) initGradient() {
+	l := s.l
 	copy(s.g, s.p)
 	for i := range l {
 		if s.isLower(i) {
@@ -153,7 +194,12 @@ func (s *solver) solve() solution {
 			}
 		}
 	}
+}
 
+// optimize runs SMO iterations from the current state and returns the solution in the
+// original index order.
+func (s *solver) optimize() solution {
+	l := s.l
 	iter := 0
 	converged := false
 	counter := min(l, 1000) + 1
@@ -189,8 +235,10 @@ func (s *solver) solve() solution {
 		v += s.alpha[i] * (s.g[i] + s.p[i])
 	}
 	sol.obj = v / 2
+	sol.g, sol.gBar = make([]float64, l), make([]float64, l)
 	for i := range l {
-		sol.alpha[s.activeSet[i]] = s.alpha[i]
+		o := s.activeSet[i]
+		sol.alpha[o], sol.g[o], sol.gBar[o] = s.alpha[i], s.g[i], s.gBar[i]
 	}
 	return sol
 }
@@ -261,14 +309,25 @@ func (s *solver) step(i, j int) {
 	}
 
 	dai, daj := a[i]-oldAi, a[j]-oldAj
-	g := s.g[:as]
-	for k := range g {
-		g[k] += float64(qi[k])*dai + float64(qj[k])*daj
-	}
-
 	ui, uj := s.isUpper(i), s.isUpper(j)
 	s.updateStatus(i)
 	s.updateStatus(j)
+	// Update G and, in the same pass, find the first index of the next working set
+	// (the first loop of selectWorkingSet, which then need not run).
+	g, yf, fl := s.g[:as], s.yf[:as], s.flags[:as]
+	qi, qj = qi[:len(g)], qj[:len(g)]
+	gmax, gmaxIdx := math.Inf(-1), -1
+	for k, f := range fl {
+		gk := g[k] + (float64(qi[k])*dai + float64(qj[k])*daj) // libsvm's association
+		g[k] = gk
+		if f&inUp != 0 {
+			if v := -yf[k] * gk; v >= gmax {
+				gmax, gmaxIdx = v, k
+			}
+		}
+	}
+	s.gmax, s.gmaxIdx, s.gmaxValid = gmax, gmaxIdx, true
+
 	l := s.l
 	if ui != s.isUpper(i) {
 		row := s.q.row(i, l)[:l]
@@ -304,14 +363,18 @@ func (s *solver) step(i, j int) {
 func (s *solver) selectWorkingSet() (outI, outJ int, ok bool) {
 	as := s.activeSize
 	g, yf, fl := s.g[:as], s.yf[:as], s.flags[:as]
-	gmax, gmaxIdx := math.Inf(-1), -1
-	for t, f := range fl {
-		if f&inUp != 0 {
-			if v := -yf[t] * g[t]; v >= gmax {
-				gmax, gmaxIdx = v, t
+	gmax, gmaxIdx := s.gmax, s.gmaxIdx
+	if !s.gmaxValid {
+		gmax, gmaxIdx = math.Inf(-1), -1
+		for t, f := range fl {
+			if f&inUp != 0 {
+				if v := -yf[t] * g[t]; v >= gmax {
+					gmax, gmaxIdx = v, t
+				}
 			}
 		}
 	}
+	s.gmaxValid = false
 	if gmaxIdx == -1 {
 		return 0, 0, false // gmax = −Inf: libsvm stops as well
 	}
@@ -361,6 +424,7 @@ func (s *solver) beShrunk(i int, gmax1, gmax2 float64) bool {
 }
 
 func (s *solver) doShrinking() {
+	s.gmaxValid = false
 	gmax1, gmax2 := math.Inf(-1), math.Inf(-1) // max −y∇f over I_up, max y∇f over I_low
 	for i := range s.activeSize {
 		if s.y[i] == 1 {

@@ -36,6 +36,15 @@ func BenchmarkDebugJobs(b *testing.B) {
 	sx := append([]float64(nil), x...)
 	sy := append([]int8(nil), lab...)
 	t, c := time.Now(), cpuTime()
-	sol := solveCSVC(sx, d, sy, gamma, 1, 1, 1e-3, true, -1, 2048<<20, nil)
+	sol := solveCSVC(problem{x: sx, d: d, y: sy, gamma: gamma, cp: 1, cn: 1, eps: 1e-3, shrinking: true, maxIter: -1, cacheBytes: 1024 << 20, team: dbgTeam()})
 	b.Logf("n=%d iter=%d obj=%.9f rho=%.9f wall=%v cpu=%v", len(sy), sol.iter, sol.obj, sol.rho, time.Since(t), cpuTime()-c)
+}
+
+func dbgTeam() *rowTeam {
+	if os.Getenv("POOL") == "" {
+		return nil
+	}
+	t := newRowTeam(1)
+	go t.help(0)
+	return t
 }
