@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tradectl/tradectl/internal/config"
@@ -186,7 +187,13 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 	for _, s := range opt.Sets {
 		keep, err := completeRows(rows, s)
 		if err != nil {
-			return reports, err
+			var names []string
+			for _, label := range s.Labels {
+				for _, a := range s.Algorithms {
+					names = append(names, ModelName(label, a.Name))
+				}
+			}
+			return reports, fmt.Errorf("train %s: %w", strings.Join(names, ", "), err)
 		}
 		for _, label := range s.Labels {
 			for _, a := range s.Algorithms {

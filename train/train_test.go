@@ -1,0 +1,224 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tradectl/tradectl/internal/config"
+	"github.com/tradectl/tradectl/internal/frame"
+)
+
+// matrix builds a frame with features a, b (label depends on a) and a label column.
+func matrix(n int, seed uint64) *frame.Frame {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	times := make([]int64, n)
+	a, b, y := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range times {
+		times[i] = int64(i) * 60000
+		a[i] = rng.NormFloat64()
+		b[i] = rng.NormFloat64() * 10
+		if a[i]+0.5*rng.NormFloat64() > 0.3 {
+			y[i] = 1
+		}
+	}
+	f := frame.New(times)
+	f.Set("a", frame.Float, a)
+	f.Set("b", frame.Float, b)
+	f.Set("lab", frame.Bool, y)
+	return f
+}
+
+func set(algos ...config.Algorithm) Set {
+	return Set{Features: []string{"a", "b"}, Labels: []string{"lab"}, Algorithms: algos}
+}
+
+var lc = config.Algorithm{Name: "lc", Algo: "lc", Params: json.RawMessage(`{"is_scale": true}`), Train: json.RawMessage(`{"C": 1.0}`)}
+
+func TestFitSaveLoadPredict(t *testing.T) {
+	dir := t.TempDir()
+	m := matrix(2000, 1)
+	reps, err := Fit(m, Options{Sets: []Set{set(lc)}, LabelHorizon: 10, ModelFolder: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 1 || reps[0].Name != "lab_lc" || reps[0].Rows != 1990 || reps[0].InSampleAUC < 0.8 {
+		t.Fatalf("report %+v", reps)
+	}
+	f, err := Load(dir, "lab_lc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Training.Rows != 1990 || f.Training.Last != frame.FormatTime(1989*60000) || f.Scaler == nil || f.Version != FormatVersion {
+		t.Fatalf("model file: %+v", f)
+	}
+	// NaN inputs give NaN scores; others are probabilities.
+	a, _ := m.Col("a")
+	a[5] = math.NaN()
+	if _, err := Score(m, []Loaded{{f}}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m.Col("lab_lc")
+	if !math.IsNaN(s[5]) || math.IsNaN(s[6]) || s[6] <= 0 || s[6] >= 1 {
+		t.Fatalf("scores %v %v", s[5], s[6])
+	}
+}
+
+func TestSameInputSameModelBytes(t *testing.T) {
+	gb := config.Algorithm{Name: "gb", Algo: "gb", Train: json.RawMessage(`{"num_boost_round": 20, "feature_fraction": 0.5, "bagging_fraction": 0.5, "bagging_freq": 1, "seed": 3}`)}
+	var files [2][]byte
+	for i := range files {
+		dir := t.TempDir()
+		if _, err := Fit(matrix(3000, 2), Options{Sets: []Set{set(lc, gb)}, ModelFolder: dir}); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"lab_lc", "lab_gb"} {
+			b, _ := os.ReadFile(ModelPath(dir, n))
+			files[i] = append(files[i], b...)
+		}
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("training twice on the same data wrote different model files")
+	}
+}
+
+func TestBadTrainingData(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(f *frame.Frame)
+		want error
+		msg  string
+	}{
+		{"one class", func(f *frame.Frame) {
+			y, _ := f.Col("lab")
+			for i := range y {
+				y[i] = 0
+			}
+		}, ErrOneClass, `"lab" is false in all`},
+		{"all-NaN feature", func(f *frame.Frame) {
+			b, _ := f.Col("b")
+			for i := range b {
+				b[i] = math.NaN()
+			}
+		}, ErrNoRows, `"b" is empty`},
+		{"not binary", func(f *frame.Frame) {
+			y, _ := f.Col("lab")
+			y[3] = 2
+		}, ErrNotBinary, `"lab" holds 2`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := matrix(500, 3)
+			c.edit(m)
+			dir := t.TempDir()
+			_, err := Fit(m, Options{Sets: []Set{set(lc)}, ModelFolder: dir})
+			if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.msg) || !strings.Contains(err.Error(), "lab_lc") {
+				t.Fatalf("got %v, want %v mentioning %q", err, c.want, c.msg)
+			}
+			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+				t.Fatalf("a failed fit wrote %v", ents)
+			}
+		})
+	}
+	// A constant feature is fine: the scaler treats its zero deviation as 1.
+	m := matrix(500, 3)
+	b, _ := m.Col("b")
+	for i := range b {
+		b[i] = 7
+	}
+	dir := t.TempDir()
+	if _, err := Fit(m, Options{Sets: []Set{set(lc)}, ModelFolder: dir}); err != nil {
+		t.Fatalf("constant feature: %v", err)
+	}
+	f, _ := Load(dir, "lab_lc")
+	if f.Scaler.Mean[1] != 7 || f.Scaler.Scale[1] != 1 {
+		t.Fatalf("scaler for a constant column: %+v", f.Scaler)
+	}
+}
+
+func TestModelFileChecks(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Fit(matrix(500, 4), Options{Sets: []Set{set(lc)}, ModelFolder: dir}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(dir, "lab_lc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.CheckFeatures([]string{"a", "c"}); !errors.Is(err, ErrFeatureMismatch) ||
+		!strings.Contains(err.Error(), "configured but not in the model: c") || !strings.Contains(err.Error(), "in the model but not configured: b") {
+		t.Fatalf("mismatch: %v", err)
+	}
+	if err := f.CheckFeatures([]string{"b", "a"}); !errors.Is(err, ErrFeatureMismatch) || !strings.Contains(err.Error(), "different order") {
+		t.Fatalf("order: %v", err)
+	}
+	if _, err := Load(dir, "nope"); !errors.Is(err, ErrModelNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	p := ModelPath(dir, "lab_lc")
+	orig, _ := os.ReadFile(p)
+	for name, mutate := range map[string]func([]byte) []byte{
+		"truncated":      func(b []byte) []byte { return b[:len(b)/2] },
+		"number changed": func(b []byte) []byte { return bytes.Replace(b, []byte(`"intercept": `), []byte(`"intercept": 9`), 1) },
+		"newer version":  func(b []byte) []byte { return bytes.Replace(b, []byte(`"version": 1`), []byte(`"version": 99`), 1) },
+		"not a model":    func([]byte) []byte { return []byte(`{"hello": 1}`) },
+	} {
+		os.WriteFile(p, mutate(orig), 0o644)
+		if _, err := Load(dir, "lab_lc"); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestResolveSets(t *testing.T) {
+	c := config.Default()
+	c.TrainFeatures = []string{"a", "b"}
+	c.Labels = []string{"lab"}
+	c.Algorithms = []config.Algorithm{lc, {Name: "gb", Algo: "gb"}}
+	// No entries: the globals.
+	s, err := ResolveSets(&c)
+	if err != nil || len(s) != 1 || len(s[0].Algorithms) != 2 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	// An entry's config (ITB's code) or top level (ITB's docs), algorithms by name or inline.
+	c.TrainFeatureSets = []json.RawMessage{
+		json.RawMessage(`{"generator": "train_features", "config": {"columns": ["b"], "functions": ["gb"]}}`),
+		json.RawMessage(`{"labels": ["lab"], "algorithms": [{"name": "nn", "algo": "nn", "params": {"layers": [4]}}]}`),
+	}
+	s, err = ResolveSets(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) != 2 || s[0].Features[0] != "b" || s[0].Algorithms[0].Name != "gb" || s[1].Algorithms[0].Algo != "nn" || s[1].Features[1] != "b" {
+		t.Fatalf("%+v", s)
+	}
+	for _, bad := range []struct{ entry, want string }{
+		{`{"config": {"functions": ["rf"]}}`, `algorithm "rf" is not in algorithms`},
+		{`{"config": {"functions": [{"name": "x", "algo": "xgb"}]}}`, `unknown algorithm "xgb"`},
+		{`{"config": {"functions": [{"name": "x", "algo": "lc", "params": {"lenght": 5}}]}}`, `"lenght"`},
+	} {
+		c.TrainFeatureSets = []json.RawMessage{json.RawMessage(bad.entry)}
+		if _, err := ResolveSets(&c); !errors.Is(err, config.ErrConfig) || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: %v", bad.entry, err)
+		}
+	}
+}
+
+func TestSplitModelName(t *testing.T) {
+	for in, want := range map[string][2]string{"high_20_lc": {"high_20", "lc"}, "a_b": {"a", "b"}} {
+		l, a, ok := SplitModelName(in)
+		if !ok || l != want[0] || a != want[1] {
+			t.Errorf("%s -> %s %s %v", in, l, a, ok)
+		}
+	}
+	for _, in := range []string{"nounderscore", "_x", "x_"} {
+		if _, _, ok := SplitModelName(in); ok {
+			t.Errorf("%s accepted", in)
+		}
+	}
+}
