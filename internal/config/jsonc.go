@@ -1,51 +1,49 @@
 package config
 
+// copyString appends the JSON string literal starting at src[i] (a '"') to out and returns
+// the index just after its closing quote (or len(src) when it is unterminated).
+func copyString(src []byte, i int, out []byte) (int, []byte) {
+	out = append(out, src[i])
+	for i++; i < len(src); i++ {
+		out = append(out, src[i])
+		switch src[i] {
+		case '\\':
+			if i+1 < len(src) {
+				i++
+				out = append(out, src[i])
+			}
+		case '"':
+			return i + 1, out
+		}
+	}
+	return i, out
+}
+
 // StripComments removes // line comments and /* */ block comments from JSONC text. Unlike
 // ITB's regex it knows about strings, so a URL such as "https://api.binance.com" survives.
 // Newlines are kept so that JSON error positions still point at the right line.
 func StripComments(src []byte) []byte {
 	out := make([]byte, 0, len(src))
-	inStr, esc := false, false
-	for i := 0; i < len(src); i++ {
+	for i := 0; i < len(src); {
 		c := src[i]
-		if inStr {
-			out = append(out, c)
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-			continue
-		}
-		if c == '"' {
-			inStr = true
-			out = append(out, c)
-			continue
-		}
-		if c == '/' && i+1 < len(src) && src[i+1] == '/' {
+		switch {
+		case c == '"':
+			i, out = copyString(src, i, out)
+		case c == '/' && i+1 < len(src) && src[i+1] == '/':
 			for i < len(src) && src[i] != '\n' {
 				i++
 			}
-			if i < len(src) {
-				out = append(out, '\n')
-			}
-			continue
-		}
-		if c == '/' && i+1 < len(src) && src[i+1] == '*' {
-			i += 2
-			for i < len(src) && !(src[i] == '*' && i+1 < len(src) && src[i+1] == '/') {
+		case c == '/' && i+1 < len(src) && src[i+1] == '*':
+			for i += 2; i < len(src) && !(src[i] == '*' && i+1 < len(src) && src[i+1] == '/'); i++ {
 				if src[i] == '\n' {
 					out = append(out, '\n')
 				}
-				i++
 			}
-			i++ // skip the closing '/'
-			continue
+			i += 2 // the closing "*/"
+		default:
+			out = append(out, c)
+			i++
 		}
-		out = append(out, c)
 	}
 	return out
 }
@@ -54,26 +52,15 @@ func StripComments(src []byte) []byte {
 // hand-edited JSONC files often carry.
 func stripTrailingCommas(src []byte) []byte {
 	out := make([]byte, 0, len(src))
-	inStr, esc := false, false
-	for i := 0; i < len(src); i++ {
+	for i := 0; i < len(src); {
 		c := src[i]
-		if inStr {
-			out = append(out, c)
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
+		if c == '"' {
+			i, out = copyString(src, i, out)
 			continue
 		}
-		if c == '"' {
-			inStr = true
-		}
+		i++
 		if c == ',' {
-			j := i + 1
+			j := i
 			for j < len(src) && (src[j] == ' ' || src[j] == '\t' || src[j] == '\n' || src[j] == '\r') {
 				j++
 			}
