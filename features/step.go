@@ -1,6 +1,7 @@
 package features
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -76,9 +77,7 @@ func RunFile(opt FileOptions) (Result, error) {
 				return Result{}, fmt.Errorf("%s: %w %q needed by the generators (columns: %s)", opt.In, frame.ErrMissingColumn, n, describe(inNames))
 			}
 		}
-		if !opt.Incremental {
-			ropt.Columns = Inputs(opt.Steps)
-		}
+		ropt.Columns = Inputs(opt.Steps)
 	}
 	in, err := frame.ReadFile(opt.In, ropt)
 	if err != nil {
@@ -96,7 +95,7 @@ func RunFile(opt FileOptions) (Result, error) {
 		}
 	}
 	if opt.Incremental {
-		res, done, err := runIncremental(in, opt, log)
+		res, done, err := runIncremental(in, inNames, stream, opt, log)
 		if err != nil || done {
 			return res, err
 		}
@@ -134,7 +133,7 @@ func expectedHeader(inNames []string, steps []Step) []string {
 	return names
 }
 
-func runIncremental(in *frame.Frame, opt FileOptions, log *slog.Logger) (Result, bool, error) {
+func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOptions, log *slog.Logger) (Result, bool, error) {
 	full := func(why string) (Result, bool, error) {
 		log.Info("full recompute", "file", opt.Out, "reason", why)
 		return Result{}, false, nil
@@ -142,29 +141,15 @@ func runIncremental(in *frame.Frame, opt FileOptions, log *slog.Logger) (Result,
 	if _, err := os.Stat(opt.Out); errors.Is(err, os.ErrNotExist) {
 		return full("no previous output")
 	}
-	want := append([]string{opt.TimeColumn}, expectedHeader(in.Names(), opt.Steps)...)
+	want := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
 	var (
-		old   *frame.Frame
-		first int64
-		last  int64
-		rows  int
-		cells []string
+		old      *frame.Frame
+		first    int64
+		last     int64
+		rows     int
+		lastLine string
 	)
-	binary := strings.HasSuffix(opt.Out, frame.BinaryExt)
-	if binary {
-		var err error
-		old, err = frame.ReadBinary(opt.Out, frame.ReadOptions{TimeColumn: opt.TimeColumn})
-		if err != nil {
-			return full(err.Error())
-		}
-		if !slices.Equal(append([]string{opt.TimeColumn}, old.Names()...), want) {
-			return full("columns changed")
-		}
-		if old.Len() == 0 {
-			return full("previous output is empty")
-		}
-		rows, first, last = old.Len(), old.Time[0], old.Time[old.Len()-1]
-	} else {
+	if stream {
 		s, err := frame.SummarizeCSV(opt.Out, opt.TimeColumn)
 		if err != nil {
 			return full(err.Error())
@@ -175,7 +160,20 @@ func runIncremental(in *frame.Frame, opt FileOptions, log *slog.Logger) (Result,
 		if s.Rows == 0 {
 			return full("previous output is empty")
 		}
-		rows, first, last, cells = s.Rows, s.First, s.Last, s.LastCells
+		rows, first, last, lastLine = s.Rows, s.First, s.Last, strings.Join(s.LastCells, ",")
+	} else {
+		var err error
+		old, err = frame.ReadFile(opt.Out, frame.ReadOptions{TimeColumn: opt.TimeColumn})
+		if err != nil {
+			return full(err.Error())
+		}
+		if !slices.Equal(append([]string{opt.TimeColumn}, old.Names()...), want) {
+			return full("columns changed")
+		}
+		if old.Len() == 0 {
+			return full("previous output is empty")
+		}
+		rows, first, last = old.Len(), old.Time[0], old.Time[old.Len()-1]
 	}
 	a, okA := slices.BinarySearch(in.Time, first)
 	k1, okK := slices.BinarySearch(in.Time, last)
@@ -183,27 +181,18 @@ func runIncremental(in *frame.Frame, opt FileOptions, log *slog.Logger) (Result,
 		return full("previous output is not a contiguous run of the input rows")
 	}
 	k := k1 + 1
-	// The last stored row must have been computed from the same input values.
-	if cells != nil {
-		for _, name := range in.Names() {
-			col, _ := in.Col(name)
-			cell := string(frame.AppendValue(nil, in.Kind(name), col[k1], opt.Precision))
-			if idx := slices.Index(want, name); idx >= 0 && cells[idx] != cell {
-				return full(fmt.Sprintf("input column %q changed at %s", name, frame.FormatTime(in.Time[k1])))
-			}
-		}
-	}
 	if k == in.Len() {
 		log.Info("up to date", "file", opt.Out, "rows", rows)
 		return Result{Mode: "up to date", Rows: rows}, true, nil
 	}
+	// Recompute from the look-back of the last stored row, so that row can be checked too.
 	start := a
 	if lb := Lookback(opt.Steps); lb >= 0 {
-		start = max(a, k-lb)
+		start = max(a, k1-lb)
 	}
 	// Generators fill gaps from the last valid value: the computation must start at a row
 	// where every input is present, or a value from before the slice would be missing.
-	inputs := make([][]float64, 0)
+	var inputs [][]float64
 	for _, n := range Inputs(opt.Steps) {
 		c, _ := in.Col(n)
 		inputs = append(inputs, c)
@@ -217,16 +206,31 @@ func runIncremental(in *frame.Frame, opt FileOptions, log *slog.Logger) (Result,
 		return Result{}, true, err
 	}
 	from := k - start
-	if binary {
+	wopt := frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}
+	if stream {
+		// Rows k1..n-1 as they would be written; the first must equal the stored last line,
+		// which proves the inputs and the computation of the stored rows are unchanged.
+		var buf bytes.Buffer
+		if err := frame.JoinCSV(&buf, opt.In, f.Slice(from-1, f.Len()), k1, want, wopt); err != nil {
+			return Result{}, true, err
+		}
+		text := buf.Bytes()
+		text = text[bytes.IndexByte(text, '\n')+1:] // header
+		nl := bytes.IndexByte(text, '\n')
+		if string(text[:nl]) != lastLine {
+			return full(fmt.Sprintf("the last stored row (%s) differs from a recomputation: the input or the generators changed", frame.FormatTime(last)))
+		}
+		if err := frame.AppendCSVText(opt.Out, text[nl+1:]); err != nil {
+			return Result{}, true, err
+		}
+	} else {
 		merged, err := concatRows(old, f, from)
 		if err != nil {
 			return Result{}, true, err
 		}
-		if err := frame.WriteFile(opt.Out, merged, frame.WriteOptions{TimeColumn: opt.TimeColumn}); err != nil {
+		if err := frame.WriteFile(opt.Out, merged, wopt); err != nil {
 			return Result{}, true, err
 		}
-	} else if err := frame.AppendCSVRows(opt.Out, f, from, opt.Precision); err != nil {
-		return Result{}, true, err
 	}
 	res := Result{Mode: "incremental", Rows: rows + f.Len() - from, NewRows: f.Len() - from, Created: created, NaN: nanCounts(f, created, from)}
 	return res, true, appendColumnList(opt.Out, created)

@@ -252,6 +252,18 @@ func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	if !bytes.Equal(inc, want) {
 		t.Fatal("incremental features.csv differs from a full recompute")
 	}
+	// A changed input in the last stored row is detected and forces a full recompute.
+	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines[:len(lines)-501], "")), 0o644)
+	run(t, "features", "-c", cfg, "--full").ok(t)
+	changed := append([]string{}, lines...)
+	f := strings.Split(changed[len(lines)-502], ",")
+	f[4] = "1.5" // close of the last row features.csv holds
+	changed[len(lines)-502] = strings.Join(f, ",")
+	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(changed, "")), 0o644)
+	if r := run(t, "features", "-c", cfg).ok(t); !strings.Contains(r.out, "features: full") || !strings.Contains(r.err, "differs from a recomputation") {
+		t.Fatalf("a changed stored row was not recomputed:\n%s\n%s", r.out, r.err)
+	}
+
 	// Same for the binary format.
 	cfgB := filepath.Join(dir, "configB.jsonc")
 	b, _ := os.ReadFile(cfg)

@@ -264,3 +264,23 @@ func TestJoinCSV(t *testing.T) {
 		t.Fatalf("misaligned: %v", err)
 	}
 }
+
+func TestSummarizeCSV(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.csv")
+	os.WriteFile(p, []byte("timestamp,x\n2024-01-01 00:00:00+00:00,1\n\n2024-01-01 00:01:00+00:00,2\n2024-01-01 00:02:00+00:00,3"), 0o644)
+	s, err := SummarizeCSV(p, "timestamp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows != 3 || s.First != 1704067200000 || s.Last != 1704067320000 || strings.Join(s.LastCells, ",") != "2024-01-01 00:02:00+00:00,3" || s.EndsWithNewline {
+		t.Fatalf("%+v", s)
+	}
+	os.WriteFile(p, []byte("timestamp,x\n"), 0o644)
+	if s, err := SummarizeCSV(p, "timestamp"); err != nil || s.Rows != 0 || len(s.Header) != 2 {
+		t.Fatalf("header only: %+v %v", s, err)
+	}
+	os.WriteFile(p, nil, 0o644)
+	if _, err := SummarizeCSV(p, "timestamp"); !errors.Is(err, ErrEmpty) {
+		t.Fatalf("empty: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -20,25 +21,63 @@ type CSVSummary struct {
 	EndsWithNewline bool
 }
 
-// SummarizeCSV reads a CSV table's header, counts its rows and parses its first and last timestamps.
+// SummarizeCSV reads a CSV table's header, counts its rows and parses its first and last
+// timestamps, streaming the file in blocks (memory does not grow with the file).
 func SummarizeCSV(path string, timeColumn string) (CSVSummary, error) {
 	var s CSVSummary
-	b, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
 		return s, err
 	}
-	s.Size = int64(len(b))
-	if len(b) == 0 {
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return s, err
+	}
+	s.Size = st.Size()
+	if s.Size == 0 {
 		return s, fmt.Errorf("%s: %w", path, ErrEmpty)
 	}
-	s.EndsWithNewline = b[len(b)-1] == '\n'
-	body := bytes.TrimRight(b, "\r\n")
-	nl := bytes.IndexByte(body, '\n')
-	if nl < 0 {
-		s.Header = strings.Split(strings.TrimRight(string(body), "\r"), ",")
+	// Count lines and remember the first two and the last one.
+	br := bufio.NewReaderSize(fh, 1<<20)
+	var head [][]byte
+	var last []byte
+	lines := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull { // a very long line: collect it whole
+			long := append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
+		if len(line) > 0 {
+			s.EndsWithNewline = line[len(line)-1] == '\n'
+			trimmed := bytes.TrimRight(line, "\r\n")
+			if len(trimmed) > 0 {
+				lines++
+				if len(head) < 2 {
+					head = append(head, append([]byte(nil), trimmed...))
+				}
+				last = append(last[:0], trimmed...)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if lines == 0 {
+		return s, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	s.Header = strings.Split(string(head[0]), ",")
+	if lines == 1 {
 		return s, nil
 	}
-	s.Header = strings.Split(strings.TrimRight(string(body[:nl]), "\r"), ",")
 	tIdx := -1
 	for i, h := range s.Header {
 		if h == timeColumn {
@@ -48,15 +87,9 @@ func SummarizeCSV(path string, timeColumn string) (CSVSummary, error) {
 	if tIdx < 0 {
 		return s, fmt.Errorf("%s: %w %q (time column)", path, ErrMissingColumn, timeColumn)
 	}
-	rest := body[nl+1:]
-	s.Rows = bytes.Count(rest, []byte{'\n'}) + 1
-	firstLine := rest
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-		firstLine = rest[:i]
-	}
-	lastLine := rest[bytes.LastIndexByte(rest, '\n')+1:]
-	first := strings.Split(strings.TrimRight(string(firstLine), "\r"), ",")
-	s.LastCells = strings.Split(strings.TrimRight(string(lastLine), "\r"), ",")
+	s.Rows = lines - 1
+	first := strings.Split(string(head[1]), ",")
+	s.LastCells = strings.Split(string(last), ",")
 	if len(first) != len(s.Header) || len(s.LastCells) != len(s.Header) {
 		return s, fmt.Errorf("%s: %w: first or last row does not match the header's %d fields", path, ErrParse, len(s.Header))
 	}
@@ -69,10 +102,10 @@ func SummarizeCSV(path string, timeColumn string) (CSVSummary, error) {
 	return s, nil
 }
 
-// AppendCSVRows appends rows [from, Len) of f to an existing CSV file whose header lists
-// the same columns. The rows are written with one write call; if it fails the file is
-// truncated back to its old size, so what was there is never lost.
-func AppendCSVRows(path string, f *Frame, from int, prec int) error {
+// AppendCSVText appends complete CSV lines to an existing file with one write call (adding a
+// missing final newline first); if the write fails the file is truncated back to its old
+// size, so what was there is never lost.
+func AppendCSVText(path string, text []byte) error {
 	fh, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return err
@@ -92,9 +125,7 @@ func AppendCSVRows(path string, f *Frame, from int, prec int) error {
 			buf = append(buf, '\n')
 		}
 	}
-	for i := from; i < f.Len(); i++ {
-		buf = AppendRow(buf, f, i, prec)
-	}
+	buf = append(buf, text...)
 	if _, err := fh.Write(buf); err != nil {
 		fh.Truncate(size)
 		return fmt.Errorf("%s: append: %w", path, err)
