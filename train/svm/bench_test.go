@@ -3,7 +3,9 @@ package svm
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/tradectl/tradectl/internal/sharedtest"
@@ -182,9 +184,10 @@ func benchFit(b *testing.B, cols [][]float64, y []float64) {
 	}
 	b.Logf("rows %d, features %d, positives %.1f%%", len(y), len(cols), 100*pos/float64(len(y)))
 	p := DefaultParams()
+	if v := os.Getenv("SVM_CACHE_MB"); v != "" {
+		p.CacheSizeMB, _ = strconv.ParseFloat(v, 64)
+	}
 	b.ResetTimer()
-	c0 := cpuTime()
-	defer func() { b.Logf("cpu %v", cpuTime()-c0) }()
 	for b.Loop() {
 		m, err := Fit(cols, y, p)
 		if err != nil {

@@ -129,7 +129,7 @@ func (c *kcache) bestSpare(length int) int {
 }
 
 // swapOwner exchanges the rows cached for indices i and j (libsvm's Cache::swap_index, first
-// half). The entries inside the rows are exchanged later, for a whole batch, by permute.
+// half). The entries inside the rows are exchanged later, lazily (see logSwaps).
 func (c *kcache) swapOwner(i, j int) {
 	if i == j {
 		return

@@ -7,12 +7,13 @@ import (
 	"time"
 )
 
-// rowTeam lets idle goroutines help solvers compute long kernel rows. A row is cut into
-// chunks that the solver and the helpers claim through an atomic counter, so a solver never
-// waits for a helper that is slow to wake: it computes the unclaimed chunks itself and waits
-// only for chunks already being computed. Several solvers may share a team; a row posted
-// later simply takes the helpers over. Helpers spin briefly between rows, then park. Every
-// entry is computed the same way whoever computes it, so results do not depend on helpers.
+// rowTeam lets idle goroutines help solvers compute long kernel rows (and other row-wise
+// work). A row is cut into chunks that the solver and the helpers claim through an atomic
+// counter, so a solver never waits for a helper that is slow to wake: it computes the
+// unclaimed chunks itself and waits only for chunks already being computed. Several
+// solvers may share a team; a row posted later simply takes the helpers over. Helpers spin
+// briefly between rows, then park. Every entry is computed the same way whoever computes
+// it, so results do not depend on the helpers.
 type rowTeam struct {
 	cur      atomic.Pointer[rowTask]
 	quit     atomic.Bool
@@ -92,11 +93,15 @@ func (p *rowTask) work() {
 	}
 }
 
-// run computes fn over [start, end) in chunks with whichever helpers are free; it returns
-// when all of it is done.
-func (t *rowTeam) run(start, end int, fn func(lo, hi int)) {
+// run computes fn over [start, end) in chunks of the given size with whichever helpers are
+// free; it returns when all of it is done. A nil team runs fn on the whole range.
+func (t *rowTeam) run(start, end, chunk int, fn func(lo, hi int)) {
+	if t == nil {
+		fn(start, end)
+		return
+	}
 	n := end - start
-	p := &rowTask{fn: fn, start: start, end: end, chunk: rowChunk, nChunks: int64((n + rowChunk - 1) / rowChunk)}
+	p := &rowTask{fn: fn, start: start, end: end, chunk: chunk, nChunks: int64((n + chunk - 1) / chunk)}
 	t.cur.Store(p)
 	for h := range t.sleeping {
 		if t.sleeping[h].Load() {
@@ -129,6 +134,7 @@ type svcQ struct {
 	pending [][2]int // swaps not yet applied to cached rows (disjoint, i < j)
 }
 
+// newSVCQ wraps the rows x (taken over and permuted) with a cache of cacheBytes.
 func newSVCQ(x []float64, d int, y []int8, gamma, cacheBytes float64, team *rowTeam) *svcQ {
 	l := len(y)
 	q := &svcQ{d: d, x: x, xsq: make([]float64, l), y: make([]float64, l), qd: make([]float64, l),
@@ -156,7 +162,7 @@ func (q *svcQ) fill(i int, data []float32, start, end int) {
 		q.fillRange(i, data, start, end)
 		return
 	}
-	q.team.run(start, end, func(lo, hi int) { q.fillRange(i, data, lo, hi) })
+	q.team.run(start, end, rowChunk, func(lo, hi int) { q.fillRange(i, data, lo, hi) })
 }
 
 func (q *svcQ) fillRange(i int, data []float32, start, end int) {
@@ -184,7 +190,7 @@ func (q *svcQ) swap(i, j int) {
 	for k := range xi {
 		xi[k], xj[k] = xj[k], xi[k]
 	}
-
+	q.xsq[i], q.xsq[j] = q.xsq[j], q.xsq[i]
 	q.y[i], q.y[j] = q.y[j], q.y[i]
 	q.qd[i], q.qd[j] = q.qd[j], q.qd[i]
 }

@@ -1,29 +1,35 @@
 // Package svm is a binary RBF-kernel C-SVC with Platt-scaled probabilities: ITB's `svc`
 // algorithm (sklearn.svm.SVC(probability=True)), written as a port of libsvm's algorithms.
 //
-// Training solves the dual with libsvm's SMO (second-order working-set selection,
-// shrinking, a float32 LRU kernel cache). Probabilities follow libsvm's
-// svm_binary_svc_probability: decision values from a 5-fold cross-validation on a seeded
-// shuffle (not stratified, as libsvm), then sigmoid_train gives A and B and
-// P(class 1) = 1/(1+exp(A·f+B)).
+// Training solves the dual with libsvm's SMO: second-order working-set selection,
+// shrinking with gradient reconstruction, and an LRU cache of float32 kernel rows
+// (Params.CacheSizeMB). Probabilities follow libsvm's svm_binary_svc_probability: decision
+// values of a 5-fold cross-validation on a seeded shuffle (Fisher–Yates, not stratified,
+// as libsvm), then sigmoid_train (Platt's method with Lin, Lin & Weng's Newton iteration)
+// gives A and B, and P(class 1) = 1/(1+exp(A·f+B)).
+//
+// The final fit on all rows runs first; each CV fold then starts from the final solution
+// restricted to its rows (alpha seeding), which halves the folds' SMO iterations. A
+// seeded fold stops by the same rule as a cold one (libsvm's gap < tol), so its decision
+// values differ from a cold start's only within that tolerance.
 //
 // Results are deterministic: the folds come from Params.Seed, every floating-point sum has
-// a fixed order, and parallel work (CV folds, halves of kernel rows, prediction rows) never
-// changes a value, so a model is byte-identical for any GOMAXPROCS or cache size.
-// Differences from sklearn: the CV shuffle uses this package's generator (sklearn's folds
-// are unseeded by default, so its probabilities vary from run to run), the binary
-// probability is the Platt sigmoid itself rather than libsvm's pairwise coupling of it
-// (which agrees to its 0.0025 tolerance), and ties in working-set selection may resolve
-// differently because libsvm orders rows by class.
+// a fixed order, and the parallel work (CV folds on up to GOMAXPROCS goroutines, chunks of
+// long kernel rows computed by idle goroutines, prediction rows) never changes a value, so a
+// model is byte-identical for any GOMAXPROCS or cache size.
+//
+// Differences from sklearn: the CV shuffle uses this package's generator and the seeding
+// above (sklearn's folds are unseeded by default, so its probabilities vary from run to
+// run); the binary probability is the Platt sigmoid itself rather than libsvm's pairwise
+// coupling of it (which agrees with it to the coupling's 0.0025 tolerance); and ties in
+// working-set selection may resolve differently because libsvm orders rows by class.
 package svm
 
 import (
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"sync"
-	"time"
 )
 
 // Model is a trained binary RBF C-SVC with its Platt sigmoid; it is JSON-serialisable.
@@ -47,6 +53,10 @@ type Model struct {
 
 // cvFolds is libsvm's number of folds for the probability cross-validation.
 const cvFolds = 5
+
+// maxRowHelpers caps the goroutines helping the final fit with kernel rows: the rows are
+// under half of its time, so more helpers would mostly spin.
+const maxRowHelpers = 3
 
 // Fit trains on cols (cols[j][i] = feature j of row i) and labels y (0 or 1). Training data
 // must be finite. It wraps ErrBadInput for bad shapes, values or labels, ErrOneClass when
@@ -118,20 +128,17 @@ func Fit(cols [][]float64, y []float64, p Params) (*Model, error) {
 	base := problem{d: d, gamma: gamma, cp: cp, cn: cn, eps: p.Tol, shrinking: p.Shrinking,
 		maxIter: p.MaxIter}
 
-	// The final fit on all rows runs first, alone, with the whole cache budget; the other
-	// CPUs help with its long kernel rows.
+	// The final fit on all rows runs first, alone, with the whole cache budget; up to
+	// maxRowHelpers other CPUs help with its long kernel rows.
 	pr := base
 	pr.x, pr.y, pr.cacheBytes = append([]float64(nil), x...), lab, budget
-	pr.team = newRowTeam(procs - 1)
+	nHelp := min(procs-1, maxRowHelpers)
+	pr.team = newRowTeam(nHelp)
 	var helpers sync.WaitGroup
-	for h := range procs - 1 {
+	for h := range nHelp {
 		helpers.Go(func() { pr.team.help(h) })
 	}
-	t0 := time.Now()
 	final := solveCSVC(pr)
-	if os.Getenv("SVMDBG") != "" {
-		fmt.Fprintf(os.Stderr, "final: iter %d wall %v\n", final.iter, time.Since(t0))
-	}
 	pr.team.stop()
 	helpers.Wait()
 
@@ -227,15 +234,13 @@ func cvFold(x []float64, lab []int8, perm []int, begin, end int, pr problem, ful
 	if !cold {
 		pr.warm = seedFold(x, lab, idx, held, full, pr)
 	}
-	t0 := time.Now()
 	sol := solveCSVC(pr)
-	if os.Getenv("SVMDBG") != "" {
-		fmt.Fprintf(os.Stderr, "fold %d: iter %d wall %v cold %v\n", begin, sol.iter, time.Since(t0), cold)
-	}
 	svX, coef := supportSet(keep, d, pr.y, sol.alpha)
-	for _, i := range held {
-		dec[i] = decision(svX, coef, d, pr.gamma, sol.rho, x[i*d:i*d+d])
-	}
+	pr.team.run(0, len(held), 256, func(lo, hi int) {
+		for _, i := range held[lo:hi] {
+			dec[i] = decision(svX, coef, d, pr.gamma, sol.rho, x[i*d:i*d+d])
+		}
+	})
 }
 
 // supportSet gathers the rows with α > 0 (row-major) and their coefficients y·α.
@@ -291,7 +296,8 @@ func (m *Model) check() error {
 
 // Decision writes the decision value of each row of cols into out (positive means class
 // 1). cols must have NFeatures columns of len(out) rows. A row with a NaN feature gets NaN,
-// as ITB's prediction does for rows with missing inputs. Rows are spread over GOMAXPROCS
+// as ITB's prediction does for rows with missing inputs. Kernel values are accurate to
+// about 1e-13 relative and taken as 0 below e^−110. Rows are spread over GOMAXPROCS
 // goroutines; each value is computed the same way whatever the split.
 func (m *Model) Decision(cols [][]float64, out []float64) error {
 	if err := m.check(); err != nil {

@@ -25,6 +25,8 @@ const (
 // tau replaces a non-positive curvature in the two-variable sub-problem.
 const tau = 1e-12
 
+// solver is the state of one SMO run. Shrinking permutes the indices: position i holds
+// the variable activeSet[i], and positions below activeSize are the active ones.
 type solver struct {
 	l          int
 	activeSize int
@@ -117,7 +119,7 @@ type problem struct {
 	cp, cn     float64 // upper bounds of α for y = +1 and y = −1
 	eps        float64 // stopping tolerance
 	shrinking  bool
-	maxIter    int // −1: libsvm's cap only
+	maxIter    int // −1: no user limit (libsvm's cap applies)
 	cacheBytes float64
 	team       *rowTeam   // helpers for long kernel rows; nil: none
 	warm       *warmStart // optional feasible starting point
@@ -143,15 +145,14 @@ func solveCSVC(pr problem) solution {
 		s.p[i] = -1
 		s.yf[i] = float64(pr.y[i])
 	}
-	capIter := max(10_000_000, 100*l)
-	if l > math.MaxInt32/100 {
-		capIter = math.MaxInt32
+	// No user limit: libsvm's own cap, max(10⁷, 100·l).
+	s.maxIter = pr.maxIter
+	if s.maxIter < 0 {
+		s.maxIter = max(10_000_000, 100*l)
+		if l > math.MaxInt32/100 {
+			s.maxIter = math.MaxInt32
+		}
 	}
-	maxIter := pr.maxIter
-	if maxIter < 0 || maxIter > capIter {
-		maxIter = capIter
-	}
-	s.maxIter = maxIter
 	if pr.warm != nil {
 		copy(s.alpha, pr.warm.alpha)
 	}

@@ -1108,3 +1108,97 @@ func TestKernelCacheAgainstNaiveMatrix(t *testing.T) {
 		t.Errorf("entries computed with budgets of 3 rows, 3.5 rows, all rows: %v; the full cache should compute far fewer", computedBy)
 	}
 }
+
+// seedFold must produce a feasible point whose gradient and bound part equal those
+// recomputed from scratch, and a solve from it must reach the cold-start solution.
+func TestSeedFoldIsConsistent(t *testing.T) {
+	rows, yv := blobs(1500, 4, 1.0, 0.3, 51)
+	n, d := len(rows), 4
+	x := make([]float64, 0, n*d)
+	lab := make([]int8, n)
+	for i, r := range rows {
+		x = append(x, r...)
+		lab[i] = int8(2*yv[i] - 1)
+	}
+	const gamma, cp, cn = 0.3, 1.0, 2.0
+	base := problem{d: d, gamma: gamma, cp: cp, cn: cn, eps: 1e-3, shrinking: true, maxIter: -1, cacheBytes: 1 << 24}
+	pr := base
+	pr.x, pr.y = append([]float64(nil), x...), lab
+	full := solveCSVC(pr)
+	perm := shuffle(n, 3)
+	for _, k := range []int{0, 3} {
+		begin, end := k*n/cvFolds, (k+1)*n/cvFolds
+		idx := append(append([]int(nil), perm[:begin]...), perm[end:]...)
+		fr := base
+		fr.y = make([]int8, len(idx))
+		for j, i := range idx {
+			fr.x = append(fr.x, x[i*d:i*d+d]...)
+			fr.y[j] = lab[i]
+		}
+		w := seedFold(x, lab, idx, perm[begin:end], full, fr)
+		sum, moved := 0.0, 0
+		for j, a := range w.alpha {
+			c := cn
+			if fr.y[j] > 0 {
+				c = cp
+			}
+			if a < 0 || a > c {
+				t.Fatalf("fold %d: α[%d] = %v outside [0,%v]", k, j, a, c)
+			}
+			if a != full.alpha[idx[j]] {
+				moved++
+			}
+			sum += float64(fr.y[j]) * a
+		}
+		if math.Abs(sum) > 1e-9 {
+			t.Errorf("fold %d: Σ y α = %v", k, sum)
+		}
+		if moved == 0 || moved > len(idx)/10 {
+			t.Errorf("fold %d: %d α moved to restore feasibility", k, moved)
+		}
+		worstG, worstB := 0.0, 0.0
+		for a, i := range idx {
+			g, gb := -1.0, 0.0
+			for b, j := range idx {
+				if w.alpha[b] == 0 {
+					continue
+				}
+				q := float64(lab[i]*lab[j]) * rbf(gamma, rows[i], rows[j])
+				g += q * w.alpha[b]
+				c := cn
+				if lab[j] > 0 {
+					c = cp
+				}
+				if w.alpha[b] >= c {
+					gb += q * c
+				}
+			}
+			worstG = max(worstG, math.Abs(g-w.g[a]))
+			worstB = max(worstB, math.Abs(gb-w.gBar[a]))
+		}
+		if worstG > 1e-4 || worstB > 1e-4 {
+			t.Errorf("fold %d: seeded G off by %v, G_bar off by %v", k, worstG, worstB)
+		}
+
+		keep := append([]float64(nil), fr.x...)
+		cold := fr
+		cold.x = append([]float64(nil), keep...)
+		warm := fr
+		warm.x, warm.warm = append([]float64(nil), keep...), w
+		sc, sw := solveCSVC(cold), solveCSVC(warm)
+		if sw.iter >= sc.iter {
+			t.Errorf("fold %d: seeded solve took %d iterations, cold %d", k, sw.iter, sc.iter)
+		}
+		svC, coefC := supportSet(keep, d, fr.y, sc.alpha)
+		svW, coefW := supportSet(keep, d, fr.y, sw.alpha)
+		worst := 0.0
+		for _, i := range perm[begin:end] {
+			fc := decision(svC, coefC, d, gamma, sc.rho, x[i*d:i*d+d])
+			fw := decision(svW, coefW, d, gamma, sw.rho, x[i*d:i*d+d])
+			worst = max(worst, math.Abs(fc-fw))
+		}
+		if worst > 5e-3 {
+			t.Errorf("fold %d: seeded and cold decisions differ by up to %v", k, worst)
+		}
+	}
+}
