@@ -177,6 +177,7 @@ func synthetic(n, d int, seed uint64) ([][]float64, []float64) {
 	return cols, y
 }
 
+// benchFit fits with DefaultParams; SVM_CACHE_MB overrides the cache budget.
 func benchFit(b *testing.B, cols [][]float64, y []float64) {
 	pos := 0.0
 	for _, v := range y {
@@ -185,7 +186,11 @@ func benchFit(b *testing.B, cols [][]float64, y []float64) {
 	b.Logf("rows %d, features %d, positives %.1f%%", len(y), len(cols), 100*pos/float64(len(y)))
 	p := DefaultParams()
 	if v := os.Getenv("SVM_CACHE_MB"); v != "" {
-		p.CacheSizeMB, _ = strconv.ParseFloat(v, 64)
+		mb, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			b.Fatalf("SVM_CACHE_MB: %v", err)
+		}
+		p.CacheSizeMB = mb
 	}
 	b.ResetTimer()
 	for b.Loop() {

@@ -33,8 +33,9 @@ type rowTask struct {
 // rowChunk is the number of kernel entries per claimed chunk (about 25 µs of work).
 const rowChunk = 2048
 
-// helperSpin is how long an idle helper polls for a new row before parking.
-const helperSpin = 200 * time.Microsecond
+// helperSpin is how long an idle helper polls for a new row before parking (a few SMO
+// iterations).
+const helperSpin = 50 * time.Microsecond
 
 // newRowTeam makes a team with room for the given number of helpers (see help).
 func newRowTeam(helpers int) *rowTeam {

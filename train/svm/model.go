@@ -9,20 +9,22 @@
 // gives A and B, and P(class 1) = 1/(1+exp(A·f+B)).
 //
 // The final fit on all rows runs first; each CV fold then starts from the final solution
-// restricted to its rows (alpha seeding), which halves the folds' SMO iterations. A
+// restricted to its rows (alpha seeding), which roughly halves the folds' SMO iterations. A
 // seeded fold stops by the same rule as a cold one (libsvm's gap < tol), so its decision
 // values differ from a cold start's only within that tolerance.
 //
 // Results are deterministic: the folds come from Params.Seed, every floating-point sum has
 // a fixed order, and the parallel work (CV folds on up to GOMAXPROCS goroutines, chunks of
 // long kernel rows computed by idle goroutines, prediction rows) never changes a value, so a
-// model is byte-identical for any GOMAXPROCS or cache size.
+// model is byte-identical for any GOMAXPROCS or cache size. (Across CPU architectures the
+// last bits may differ: Go fuses multiply-adds on some, e.g. arm64.)
 //
 // Differences from sklearn: the CV shuffle uses this package's generator and the seeding
 // above (sklearn's folds are unseeded by default, so its probabilities vary from run to
-// run); the binary probability is the Platt sigmoid itself rather than libsvm's pairwise
-// coupling of it (which agrees with it to the coupling's 0.0025 tolerance); and ties in
-// working-set selection may resolve differently because libsvm orders rows by class.
+// run); the probability is the Platt sigmoid itself, whereas libsvm (and so sklearn) passes
+// it through its iterative pairwise coupling, which for two classes stops early and moves
+// it by up to 0.004 (e.g. 0.1 → 0.09984); and ties in working-set selection may resolve
+// differently because libsvm orders rows by class.
 package svm
 
 import (

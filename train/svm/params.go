@@ -45,7 +45,7 @@ const (
 const DefaultCacheSizeMB = 512
 
 // Params are the training parameters: the sklearn SVC keys that matter for a binary RBF
-// C-SVC with probability estimates.
+// C-SVC with probability estimates. Start from DefaultParams (the zero value is invalid).
 type Params struct {
 	C          float64   // penalty, > 0 (default 1)
 	Gamma      GammaMode // scale (default), auto or value
