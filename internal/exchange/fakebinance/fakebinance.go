@@ -285,11 +285,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f = fn(n, r)
 	}
 	rec := Request{N: n, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Fault: f.Kind}
-	defer func() {
+	// The request is logged before the client can see any answer: a normal response is sent
+	// after the handler returns (so the deferred call is in time), but a dropped or truncated
+	// connection is closed inside the handler, so those log first.
+	logged := false
+	logIt := func() {
+		if logged {
+			return
+		}
+		logged = true
 		s.mu.Lock()
 		s.log = append(s.log, rec)
 		s.mu.Unlock()
-	}()
+	}
+	defer logIt()
 
 	switch f.Kind {
 	case RateLimit:
@@ -308,6 +317,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Drop:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
+				logIt()
 				conn.Close()
 				return
 			}
@@ -322,6 +332,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Truncate:
 		rr := httptest.NewRecorder()
 		rec.Status, rec.Weight = s.serve(rr, r)
+		logIt()
 		s.truncate(w, rr)
 		return
 	}
