@@ -36,19 +36,10 @@ func NewExample(cfg json.RawMessage) (Generator, error) {
 		return nil, err
 	}
 	g := &exampleGen{}
-	raw, ok := m["columns"]
-	if !ok || isNull(raw) {
-		return nil, ConfigErrorf("columns: missing")
+	if g.column, err = firstColumn(m); err != nil {
+		return nil, err
 	}
-	cols, _, err := decodeStrings(raw)
-	if err != nil {
-		return nil, ConfigErrorf("columns: %v", err)
-	}
-	if len(cols) == 0 || cols[0] == "" {
-		return nil, ConfigErrorf("columns: empty")
-	}
-	g.column = cols[0]
-	raw, ok = m["function"]
+	raw, ok := m["function"]
 	if !ok || isNull(raw) {
 		return nil, ConfigErrorf("function: missing")
 	}

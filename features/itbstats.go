@@ -65,20 +65,11 @@ func NewItbstats(cfg json.RawMessage) (Generator, error) {
 		return nil, err
 	}
 	g := &itbstatsGen{}
-	raw, ok := m["columns"]
-	if !ok || isNull(raw) {
-		return nil, ConfigErrorf("columns: missing")
+	if g.column, err = firstColumn(m); err != nil {
+		return nil, err
 	}
-	cols, _, err := decodeStrings(raw)
-	if err != nil {
-		return nil, ConfigErrorf("columns: %v", err)
-	}
-	if len(cols) == 0 || cols[0] == "" {
-		return nil, ConfigErrorf("columns: empty")
-	}
-	g.column = cols[0]
 
-	raw, ok = m["functions"]
+	raw, ok := m["functions"]
 	if !ok || isNull(raw) {
 		return nil, ConfigErrorf("functions: missing")
 	}

@@ -369,3 +369,20 @@ func short(raw json.RawMessage) string {
 	}
 	return s
 }
+
+// firstColumn returns the first name of a generator config's required "columns" key (a
+// string or a list); generators over a single series use it.
+func firstColumn(m map[string]json.RawMessage) (string, error) {
+	raw, ok := m["columns"]
+	if !ok || isNull(raw) {
+		return "", ConfigErrorf("columns: missing")
+	}
+	cols, _, err := decodeStrings(raw)
+	if err != nil {
+		return "", ConfigErrorf("columns: %v", err)
+	}
+	if len(cols) == 0 || cols[0] == "" {
+		return "", ConfigErrorf("columns: empty")
+	}
+	return cols[0], nil
+}
