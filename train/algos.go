@@ -45,17 +45,27 @@ var algorithms = map[string]algorithm{
 	},
 	"gb": {
 		scaleByDefault: false,
-		fit: func(cols [][]float64, y []float64, _ Params, train json.RawMessage, _ func(int, int)) (Model, error) {
+		fit: func(cols [][]float64, y []float64, ip Params, train json.RawMessage, _ func(int, int)) (Model, error) {
 			p, err := gbdt.ParseParams(train)
 			if err != nil {
 				return nil, err
 			}
-			// ITB's gb is a classifier: without an objective, use binary log-loss rather than
-			// LightGBM's default (regression).
+			// ITB's gb is a classifier unless is_regression: without an objective, use binary
+			// log-loss rather than LightGBM's default (regression).
 			if !hasAnyKey(train, "objective", "objective_type", "app", "application", "loss") {
 				p.Objective = gbdt.ObjectiveBinary
+				if ip.IsRegression {
+					p.Objective = gbdt.ObjectiveRegression
+				}
 			}
-			return gbdt.Fit(cols, y, p)
+			if ip.IsRegression != (p.Objective == gbdt.ObjectiveRegression) {
+				return nil, fmt.Errorf("objective %q does not match is_regression %v", p.Objective, ip.IsRegression)
+			}
+			m, err := gbdt.Fit(cols, y, p)
+			if err != nil || !ip.IsRegression {
+				return m, err
+			}
+			return regressor{m}, nil
 		},
 		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[gbdt.Model](raw) },
 	},
@@ -66,7 +76,11 @@ var algorithms = map[string]algorithm{
 			if err != nil {
 				return nil, err
 			}
-			return mlp.Fit(cols, y, mp)
+			m, err := mlp.Fit(cols, y, mp)
+			if err != nil || !mp.Regression {
+				return m, err
+			}
+			return regressor{m}, nil
 		},
 		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[mlp.Model](raw) },
 	},
@@ -81,6 +95,27 @@ var algorithms = map[string]algorithm{
 		},
 		decode: func(raw json.RawMessage) (Model, error) { return decodeAs[svm.Model](raw) },
 	},
+}
+
+// valuePredictor is a model that predicts values (regression) rather than probabilities.
+type valuePredictor interface {
+	Predict(cols [][]float64, out []float64) error
+}
+
+// regressor adapts a regression model to Model: its "probability" is the predicted value.
+type regressor struct{ m valuePredictor }
+
+func (r regressor) PredictProba(cols [][]float64, out []float64) error { return r.m.Predict(cols, out) }
+
+func (r regressor) MarshalJSON() ([]byte, error) { return json.Marshal(r.m) }
+
+// asRegressor wraps a decoded model for value prediction, if it can predict values.
+func asRegressor(m Model) (Model, error) {
+	vp, ok := m.(valuePredictor)
+	if !ok {
+		return nil, fmt.Errorf("this algorithm has no regression model")
+	}
+	return regressor{vp}, nil
 }
 
 func decodeAs[T any, PT interface {

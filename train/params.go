@@ -15,7 +15,7 @@ type Params struct {
 	Length int
 	// EveryNthRow keeps every n-th training row (0 or 1 = all).
 	EveryNthRow int
-	// IsRegression trains a regressor on a numeric label (not supported yet).
+	// IsRegression trains a regressor on a numeric label (gb and nn).
 	IsRegression bool
 	// Raw is the params object as written, for algorithms that read more keys (nn: layers).
 	Raw json.RawMessage
@@ -57,8 +57,8 @@ func parseParams(raw json.RawMessage, algo string, scaleByDefault bool) (Params,
 	if p.Length < 0 || p.EveryNthRow < 0 {
 		return p, fmt.Errorf("%w: params: length and every_nth_row must not be negative", ErrParams)
 	}
-	if p.IsRegression {
-		return p, fmt.Errorf("%w: params key \"is_regression\": regression models are not supported yet", ErrParams)
+	if p.IsRegression && algo != "gb" && algo != "nn" {
+		return p, fmt.Errorf("%w: params key \"is_regression\": algorithm %q has no regression model in tradectl (use gb or nn)", ErrParams, algo)
 	}
 	return p, nil
 }

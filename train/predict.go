@@ -88,17 +88,49 @@ func PredictionColumns(f *frame.Frame, scores, labels []string) []string {
 	return out
 }
 
-// ScoreMetrics computes the metrics of every score column whose label is in f.
-func ScoreMetrics(f *frame.Frame, scores []string, log *slog.Logger) (map[string]metrics.Classification, []string, error) {
-	res := map[string]metrics.Classification{}
+// Metric holds one score column's metrics: classification, or regression for a regression model.
+type Metric struct {
+	Classification *metrics.Classification
+	Regression     *metrics.Regression
+}
+
+// Line formats the metrics as ITB's predictions.txt line.
+func (m Metric) Line(name string) string {
+	if m.Regression != nil {
+		return m.Regression.Line(name)
+	}
+	return m.Classification.Line(name)
+}
+
+// MarshalJSON writes whichever metrics are set.
+func (m Metric) MarshalJSON() ([]byte, error) {
+	if m.Regression != nil {
+		return json.Marshal(m.Regression)
+	}
+	return json.Marshal(m.Classification)
+}
+
+// ScoreMetrics computes the metrics of every model's score column whose label is in f:
+// classification metrics, or MAE/MAPE/R2 for regression models, as ITB writes them.
+func ScoreMetrics(f *frame.Frame, models []Loaded, log *slog.Logger) (map[string]Metric, []string, error) {
+	res := map[string]Metric{}
 	var order []string
-	for _, s := range scores {
-		label, _, ok := SplitModelName(s)
-		if !ok || !f.Has(label) {
+	for _, mod := range models {
+		s, label := mod.Name, mod.Label
+		if !f.Has(label) || !f.Has(s) {
 			continue
 		}
 		y, _ := f.Col(label)
 		p, _ := f.Col(s)
+		if mod.Regression {
+			m, err := metrics.Regress(y, p)
+			if err != nil {
+				return nil, nil, fmt.Errorf("metrics of %s: %w", s, err)
+			}
+			res[s] = Metric{Regression: &m}
+			order = append(order, s)
+			continue
+		}
 		m, err := metrics.Classify(y, p)
 		if err != nil {
 			return nil, nil, fmt.Errorf("metrics of %s: %w", s, err)
@@ -106,7 +138,7 @@ func ScoreMetrics(f *frame.Frame, scores []string, log *slog.Logger) (map[string
 		if m.OneClass && log != nil {
 			log.Warn("label has one class in the scored rows: AUC is written as 0 and AP is meaningless", "score", s, "label", label)
 		}
-		res[s] = m
+		res[s] = Metric{Classification: &m}
 		order = append(order, s)
 	}
 	return res, order, nil
@@ -114,7 +146,7 @@ func ScoreMetrics(f *frame.Frame, scores []string, log *slog.Logger) (map[string
 
 // WriteMetrics appends ITB's lines to the .txt sibling of predictFile (one line per score
 // column, then a blank line) and writes all metrics as JSON to the .metrics.json sibling.
-func WriteMetrics(predictFile string, res map[string]metrics.Classification, order []string) error {
+func WriteMetrics(predictFile string, res map[string]Metric, order []string) error {
 	if len(order) == 0 {
 		return nil
 	}

@@ -66,17 +66,19 @@ type Training struct {
 
 // File is a stored model.
 type File struct {
-	Format          string          `json:"format"`
-	Version         int             `json:"version"`
-	TradectlVersion string          `json:"tradectl_version"`
-	Name            string          `json:"name"`
-	Label           string          `json:"label"`
-	Algorithm       AlgorithmSpec   `json:"algorithm"`
-	Features        []string        `json:"features"`
-	Scaler          *Scaler         `json:"scaler"`
-	Training        Training        `json:"training"`
-	Checksum        string          `json:"checksum"`
-	Model           json.RawMessage `json:"model"`
+	Format          string        `json:"format"`
+	Version         int           `json:"version"`
+	TradectlVersion string        `json:"tradectl_version"`
+	Name            string        `json:"name"`
+	Label           string        `json:"label"`
+	Algorithm       AlgorithmSpec `json:"algorithm"`
+	// Regression is set for models of numeric labels (is_regression): they predict values.
+	Regression bool            `json:"regression,omitempty"`
+	Features   []string        `json:"features"`
+	Scaler     *Scaler         `json:"scaler"`
+	Training   Training        `json:"training"`
+	Checksum   string          `json:"checksum"`
+	Model      json.RawMessage `json:"model"`
 
 	model Model
 }
@@ -96,8 +98,8 @@ func SplitModelName(name string) (label, algo string, ok bool) {
 // ModelPath is the file of a model in a folder.
 func ModelPath(folder, name string) string { return filepath.Join(folder, name+".json") }
 
-// Predict scales the columns (if the model has a scaler) and writes P(label) into out; rows
-// with any NaN input get NaN.
+// Predict scales the columns (if the model has a scaler) and writes P(label) (a value for a
+// regression model) into out; rows with any NaN input get NaN.
 func (f *File) Predict(cols [][]float64, out []float64) error {
 	if len(cols) != len(f.Features) {
 		return fmt.Errorf("model %s: %d feature columns given, it expects %d", f.Name, len(cols), len(f.Features))
@@ -203,6 +205,11 @@ func Load(folder, name string) (*File, error) {
 	m, err := a.decode(f.Model)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: model: %v", ErrCorrupt, path, err)
+	}
+	if f.Regression {
+		if m, err = asRegressor(m); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		}
 	}
 	if f.Scaler != nil && (len(f.Scaler.Mean) != len(f.Features) || len(f.Scaler.Scale) != len(f.Features)) {
 		return nil, fmt.Errorf("%w: %s: scaler has %d columns for %d features", ErrCorrupt, path, len(f.Scaler.Mean), len(f.Features))

@@ -147,11 +147,14 @@ type Options struct {
 
 // Report describes one trained model.
 type Report struct {
-	Name        string
-	Rows        int
-	Positives   int
-	Seconds     float64
-	InSampleAUC float64
+	Name string
+	Rows int
+	// Positives counts rows with a true (classification) or positive (regression) label.
+	Positives int
+	Seconds   float64
+	// Metric names InSample: "AUC" for classifiers, "R2" for regressors.
+	Metric   string
+	InSample float64
 }
 
 // Columns lists the matrix columns a training run reads.
@@ -205,7 +208,7 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 					return reports, fmt.Errorf("train %s: %w", ModelName(label, a.Name), err)
 				}
 				log.Info("trained", "model", r.Name, "rows", r.Rows, "positives", r.Positives,
-					"seconds", math.Round(r.Seconds*1000)/1000, "in_sample_auc", math.Round(r.InSampleAUC*10000)/10000)
+					"seconds", math.Round(r.Seconds*1000)/1000, "in_sample_"+strings.ToLower(r.Metric), math.Round(r.InSample*10000)/10000)
 				reports = append(reports, r)
 			}
 		}
@@ -284,21 +287,25 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	y := gather(lc, rows)
 	pos := 0
 	for _, v := range y {
-		switch v {
-		case 1:
+		switch {
+		case p.IsRegression:
+			if v > 0 {
+				pos++
+			}
+		case v == 1:
 			pos++
-		case 0:
-		default:
-			return Report{}, fmt.Errorf("%w: %q holds %v (classifiers need True/False or 0/1)", ErrNotBinary, label, v)
+		case v != 0:
+			return Report{}, fmt.Errorf("%w: %q holds %v (classifiers need True/False or 0/1; set params.is_regression for a numeric label)", ErrNotBinary, label, v)
 		}
 	}
-	if pos == 0 || pos == len(y) {
+	if !p.IsRegression && (pos == 0 || pos == len(y)) {
 		return Report{}, fmt.Errorf("%w: %q is %v in all %d training rows", ErrOneClass, label, pos > 0, len(y))
 	}
 	file := &File{
 		TradectlVersion: Version, Name: name, Label: label,
-		Algorithm: AlgorithmSpec{Name: a.Name, Algo: a.Algo, Params: compact(a.Params), Train: compact(a.Train)},
-		Features:  slices.Clone(feats),
+		Algorithm:  AlgorithmSpec{Name: a.Name, Algo: a.Algo, Params: compact(a.Params), Train: compact(a.Train)},
+		Regression: p.IsRegression,
+		Features:   slices.Clone(feats),
 		Training: Training{First: frame.FormatTime(f.Time[rows[0]]), Last: frame.FormatTime(f.Time[rows[len(rows)-1]]),
 			Rows: len(rows), Positives: pos},
 	}
@@ -321,15 +328,25 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	if err := file.Save(opt.ModelFolder); err != nil {
 		return Report{}, err
 	}
-	proba := make([]float64, len(y))
-	if err := model.PredictProba(x, proba); err != nil {
+	pred := make([]float64, len(y))
+	if err := model.PredictProba(x, pred); err != nil {
 		return Report{}, err
 	}
-	m, err := metrics.Classify(y, proba)
-	if err != nil {
-		return Report{}, err
+	r := Report{Name: name, Rows: len(rows), Positives: pos, Seconds: secs, Metric: "AUC"}
+	if p.IsRegression {
+		m, err := metrics.Regress(y, pred)
+		if err != nil {
+			return Report{}, err
+		}
+		r.Metric, r.InSample = "R2", m.R2
+	} else {
+		m, err := metrics.Classify(y, pred)
+		if err != nil {
+			return Report{}, err
+		}
+		r.InSample = m.AUC
 	}
-	return Report{Name: name, Rows: len(rows), Positives: pos, Seconds: secs, InSampleAUC: m.AUC}, nil
+	return r, nil
 }
 
 func gather(c []float64, idx []int) []float64 {

@@ -47,7 +47,7 @@ func TestFitSaveLoadPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(reps) != 1 || reps[0].Name != "lab_lc" || reps[0].Rows != 1990 || reps[0].InSampleAUC < 0.8 {
+	if len(reps) != 1 || reps[0].Name != "lab_lc" || reps[0].Rows != 1990 || reps[0].InSample < 0.8 || reps[0].Metric != "AUC" {
 		t.Fatalf("report %+v", reps)
 	}
 	f, err := Load(dir, "lab_lc")
@@ -220,5 +220,55 @@ func TestSplitModelName(t *testing.T) {
 		if _, _, ok := SplitModelName(in); ok {
 			t.Errorf("%s accepted", in)
 		}
+	}
+}
+
+func TestRegressionModels(t *testing.T) {
+	m := matrix(3000, 5)
+	a, _ := m.Col("a")
+	b, _ := m.Col("b")
+	target := make([]float64, m.Len())
+	for i := range target {
+		target[i] = 2*a[i] + 0.1*b[i] + math.Sin(float64(i))*0.1 // numeric label, mostly explained by a and b
+	}
+	m.Set("move", frame.Float, target)
+	dir := t.TempDir()
+	algos := []config.Algorithm{
+		{Name: "gb", Algo: "gb", Params: json.RawMessage(`{"is_regression": true}`), Train: json.RawMessage(`{"num_boost_round": 100}`)},
+		{Name: "nn", Algo: "nn", Params: json.RawMessage(`{"is_regression": true, "layers": [8]}`), Train: json.RawMessage(`{"n_epochs": 60, "bs": 64, "learning_rate": 0.01, "seed": 1}`)},
+	}
+	s := Set{Features: []string{"a", "b"}, Labels: []string{"move"}, Algorithms: algos}
+	reps, err := Fit(m, Options{Sets: []Set{s}, ModelFolder: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps {
+		if r.Metric != "R2" || r.InSample < 0.9 {
+			t.Errorf("%s: in-sample %s %.3f", r.Name, r.Metric, r.InSample)
+		}
+	}
+	models, err := LoadModels([]Set{s}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Score(m, models); err != nil {
+		t.Fatal(err)
+	}
+	res, order, err := ScoreMetrics(m, models, nil)
+	if err != nil || len(order) != 2 {
+		t.Fatalf("%v %v", order, err)
+	}
+	for _, name := range order {
+		line := res[name].Line(name)
+		if res[name].Regression == nil || res[name].Regression.R2 < 0.9 || !strings.HasPrefix(line, name+": {'mae': ") {
+			t.Errorf("%s: %s", name, line)
+		}
+	}
+	// lc and svc have no regression model: a clear error before anything is trained.
+	c := config.Default()
+	c.TrainFeatures, c.Labels = []string{"a"}, []string{"move"}
+	c.Algorithms = []config.Algorithm{{Name: "lc", Algo: "lc", Params: json.RawMessage(`{"is_regression": true}`)}}
+	if _, err := ResolveSets(&c); !errors.Is(err, config.ErrConfig) || !strings.Contains(err.Error(), "is_regression") {
+		t.Fatalf("lc regression: %v", err)
 	}
 }

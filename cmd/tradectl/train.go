@@ -63,7 +63,7 @@ func (a *app) runTrain(c *config.Config) error {
 		return err
 	}
 	for _, r := range reports {
-		fmt.Fprintf(a.deps.Out, "train: %s: %d rows (%d positive), in-sample AUC %.4f, %.2fs\n", r.Name, r.Rows, r.Positives, r.InSampleAUC, r.Seconds)
+		fmt.Fprintf(a.deps.Out, "train: %s: %d rows (%d positive), in-sample %s %.4f, %.2fs\n", r.Name, r.Rows, r.Positives, r.Metric, r.InSample, r.Seconds)
 	}
 	fmt.Fprintf(a.deps.Out, "train: %d models trained on %s, written to %s, in %s\n", len(reports), relPath(path), relPath(c.ModelPath()), since(start))
 	return nil
@@ -133,7 +133,7 @@ func (a *app) runPredict(c *config.Config) error {
 	if err := frame.WriteFile(outPath, out, frame.WriteOptions{TimeColumn: c.TimeColumn, Precision: 6, TimePos: len(scores)}); err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
-	res, order, err := train.ScoreMetrics(m, scores, a.log)
+	res, order, err := train.ScoreMetrics(m, models, a.log)
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
