@@ -45,11 +45,12 @@ var algorithms = map[string]algorithm{
 	},
 	"gb": {
 		scaleByDefault: false,
-		fit: func(cols [][]float64, y []float64, ip Params, train json.RawMessage, _ func(int, int)) (Model, error) {
+		fit: func(cols [][]float64, y []float64, ip Params, train json.RawMessage, progress func(int, int)) (Model, error) {
 			p, err := gbdt.ParseParams(train)
 			if err != nil {
 				return nil, err
 			}
+			p.OnRound = progress
 			// ITB's gb is a classifier unless is_regression: without an objective, use binary
 			// log-loss rather than LightGBM's default (regression).
 			if !hasAnyKey(train, "objective", "objective_type", "app", "application", "loss") {
@@ -71,10 +72,13 @@ var algorithms = map[string]algorithm{
 	},
 	"nn": {
 		scaleByDefault: true,
-		fit: func(cols [][]float64, y []float64, p Params, train json.RawMessage, _ func(int, int)) (Model, error) {
+		fit: func(cols [][]float64, y []float64, p Params, train json.RawMessage, progress func(int, int)) (Model, error) {
 			mp, err := mlp.ParseParams(p.Raw, train)
 			if err != nil {
 				return nil, err
+			}
+			if progress != nil {
+				mp.OnEpoch = func(epoch int, _ float64) { progress(epoch, mp.Epochs) }
 			}
 			m, err := mlp.Fit(cols, y, mp)
 			if err != nil || !mp.Regression {

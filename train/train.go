@@ -141,7 +141,8 @@ type Options struct {
 	// ModelFolder receives the model files.
 	ModelFolder string
 	Logger      *slog.Logger
-	// Progress, if set, is called as models finish and while an algorithm iterates.
+	// Progress, if set, is called with (model, 0, 0) when a model starts and with the steps
+	// done and the total while algorithms that iterate (gb rounds, nn epochs) run.
 	Progress func(model string, done, total int)
 }
 
@@ -183,10 +184,6 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 	}
 	rows := m.Slice(0, n).Tail(opt.TrainLength)
 	var reports []Report
-	total := 0
-	for _, s := range opt.Sets {
-		total += len(s.Labels) * len(s.Algorithms)
-	}
 	for _, s := range opt.Sets {
 		keep, err := completeRows(rows, s)
 		if err != nil {
@@ -201,7 +198,7 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 		for _, label := range s.Labels {
 			for _, a := range s.Algorithms {
 				if opt.Progress != nil {
-					opt.Progress(ModelName(label, a.Name), len(reports), total)
+					opt.Progress(ModelName(label, a.Name), 0, 0)
 				}
 				r, err := fitOne(rows, keep, s.Features, label, a, opt)
 				if err != nil {

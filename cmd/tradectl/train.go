@@ -48,15 +48,22 @@ func (a *app) runTrain(c *config.Config) error {
 		return fmt.Errorf("train: %w", err)
 	}
 	m = m.Tail(c.WindowSize())
-	total := 0
-	for _, s := range sets {
-		total += len(s.Labels) * len(s.Algorithms)
-	}
-	bar := progress.New(a.deps.Err, a.deps.IsTerminal && !a.opts.noProgress, "train", total)
+	// One progress bar per model (terminal only): rounds or epochs where the algorithm
+	// reports them, elapsed time otherwise.
+	var bar *progress.Bar
+	current := ""
+	showBars := a.deps.IsTerminal && !a.opts.noProgress
 	train.Version = Version
 	reports, err := train.Fit(m, train.Options{
 		Sets: sets, LabelHorizon: c.LabelHorizon, TrainLength: c.TrainLength, ModelFolder: c.ModelPath(), Logger: a.log,
-		Progress: func(model string, done, _ int) { bar.Set(done, model) },
+		Progress: func(model string, done, total int) {
+			if model != current {
+				bar.Finish()
+				bar, current = progress.New(a.deps.Err, showBars, "train "+model, total), model
+			}
+			bar.SetTotal(total)
+			bar.Set(done, "")
+		},
 	})
 	bar.Finish()
 	if err != nil {

@@ -61,6 +61,16 @@ func (b *Bar) Set(done int, note string) {
 	}
 }
 
+// SetTotal changes the total (0 draws a counter).
+func (b *Bar) SetTotal(total int) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	b.total = total
+	b.mu.Unlock()
+}
+
 // Finish clears the line and stops redrawing.
 func (b *Bar) Finish() {
 	if b == nil {

@@ -121,6 +121,9 @@ func fit(cols [][]float64, y []float64, p Params, hook func(rows []int32, state 
 	}
 
 	for it := 0; it < p.NumIterations; it++ {
+		if p.OnRound != nil {
+			p.OnRound(it, p.NumIterations)
+		}
 		parallelRange(workers, n, 1<<14, func(_, lo, hi int) { obj.gradients(state[lo:hi]) })
 		if bagging && it%p.BaggingFreq == 0 {
 			clear(inBag)

@@ -60,6 +60,9 @@ type Params struct {
 	// NumThreads caps the goroutines used; <= 0 means GOMAXPROCS. It never changes the model,
 	// so it is not serialised.
 	NumThreads int `json:"-"`
+	// OnRound, if set, is called before each boosting round with the rounds done and the
+	// total, for progress display. It never changes the model and is not serialised.
+	OnRound func(done, total int) `json:"-"`
 }
 
 // DefaultParams returns LightGBM's defaults for the supported parameters.

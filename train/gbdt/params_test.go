@@ -3,6 +3,7 @@ package gbdt
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ func TestParseParamsDefaults(t *testing.T) {
 		want := Params{Objective: "regression", NumIterations: 100, LearningRate: 0.1, MaxDepth: -1,
 			NumLeaves: 31, MinDataInLeaf: 20, MinSumHessianInLeaf: 1e-3, ScalePosWeight: 1,
 			FeatureFraction: 1, BaggingFraction: 1, MaxBin: 255}
-		if p != want {
+		if !reflect.DeepEqual(p, want) {
 			t.Errorf("%q: %+v, want %+v", raw, p, want)
 		}
 	}
@@ -43,7 +44,7 @@ func TestParseParamsITBConfigs(t *testing.T) {
 	want.MinDataInLeaf = 123
 	want.IsUnbalance = true
 	want.NumThreads = -1
-	if p != want {
+	if !reflect.DeepEqual(p, want) {
 		t.Errorf("got %+v\nwant %+v", p, want)
 	}
 }
