@@ -39,6 +39,8 @@ type Result struct {
 	NewRows int    // rows computed and written by this run
 	Created []string
 	NaN     map[string]int // NaN count per created column among the written rows
+	// Dropped counts the oldest input rows left out by the row window.
+	Dropped int
 }
 
 // RunFile reads In, applies the steps and writes Out atomically; it also appends the list
@@ -116,7 +118,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Mode: "full", Rows: f.Len(), NewRows: f.Len(), Created: created, NaN: nanCounts(f, created, 0)}
+	res := Result{Mode: "full", Rows: f.Len(), NewRows: f.Len(), Created: created, NaN: nanCounts(f, created, 0), Dropped: skip}
 	return res, appendColumnList(opt.Out, created)
 }
 

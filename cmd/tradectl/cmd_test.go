@@ -214,6 +214,26 @@ func TestFailedStepKeepsOutput(t *testing.T) {
 	}
 }
 
+func TestRowWindowIsReported(t *testing.T) {
+	cfg, _ := workspace(t, 3, func(s string) string { return strings.Replace(s, `"train": true`, `"train": false`, 1) })
+	r := run(t, "merge", "-c", cfg).ok(t)
+	if !strings.Contains(r.out, "grid: 408 rows") || !strings.Contains(r.err, "row window: older rows left out") || !strings.Contains(r.err, "predict_length 288") {
+		t.Fatalf("window not reported:\n%s\n%s", r.out, r.err)
+	}
+	r = run(t, "train", "-c", cfg)
+	if !strings.Contains(r.err, "train uses the predict row window") {
+		t.Fatalf("train with train=false gave no warning:\n%s", r.err)
+	}
+	// The missing matrix names the step to run first.
+	r.failsWith(t, "matrix.csv", "run 'tradectl labels' first")
+}
+
+func TestMissingInputNamesTheStep(t *testing.T) {
+	cfg, _ := workspace(t, 2, nil)
+	run(t, "features", "-c", cfg).failsWith(t, "data.csv", "run 'tradectl merge' first")
+	run(t, "predict", "-c", cfg).failsWith(t, "high_10_lc.json", "train it first")
+}
+
 func TestMergeBadPrices(t *testing.T) {
 	cfg, dir := workspace(t, 2, nil)
 	p := filepath.Join(dir, "DEMOUSDT", "klines.csv")

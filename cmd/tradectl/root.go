@@ -207,3 +207,11 @@ func ctxErr(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
+
+// needInput checks that a step's input file exists; otherwise it names the step to run first.
+func needInput(path, producer string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s does not exist: run 'tradectl %s' first", relPath(path), producer)
+	}
+	return nil
+}

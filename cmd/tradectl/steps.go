@@ -62,9 +62,15 @@ func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error 
 	var sources []merge.Source
 	for _, s := range dataSources(c) {
 		p := sourcePath(c, s)
+		if err := needInput(p, "download"); err != nil {
+			return fmt.Errorf("merge: data source %q: %w", s.Folder, err)
+		}
 		f, err := frame.ReadFile(p, frame.ReadOptions{TimeColumn: c.TimeColumn})
 		if err != nil {
 			return fmt.Errorf("merge: data source %q: %w", s.Folder, err)
+		}
+		if w := c.WindowSize(); w > 0 && f.Len() > w {
+			a.warnWindow(c, "merge", relPath(p), f.Len()-w)
 		}
 		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix})
 	}
@@ -111,6 +117,9 @@ the result equals a full recompute. --full forces a full recompute of the row wi
 			if err != nil {
 				return err
 			}
+			if err := needInput(c.File(c.MergeFileName), "merge"); err != nil {
+				return fmt.Errorf("features: %w", err)
+			}
 			return a.runFeatureStep(c, "features", p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), !full)
 		},
 	}
@@ -135,6 +144,9 @@ future rows: the last label_horizon rows of the file are False and are cut by tr
 			if err != nil {
 				return err
 			}
+			if err := needInput(c.File(c.FeatureFileName), "features"); err != nil {
+				return fmt.Errorf("labels: %w", err)
+			}
 			return a.runFeatureStep(c, "labels", p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), false)
 		},
 	}
@@ -149,10 +161,23 @@ func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Ste
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	if res.Dropped > 0 {
+		a.warnWindow(c, name, relPath(in), res.Dropped)
+	}
 	if s := res.NaNSummary(); s != "" {
 		a.log.Info("NaN values in new columns (warm-up rows are expected)", "step", name, "counts", s)
 	}
 	fmt.Fprintf(a.deps.Out, "%s: %s %s: %d rows (%d computed), %d new columns [%s] in %s\n",
 		name, res.Mode, relPath(out), res.Rows, res.NewRows, len(res.Created), strings.Join(res.Created, " "), since(start))
 	return nil
+}
+
+// warnWindow says that ITB's row window left out older rows, and why (a frequent surprise:
+// with "train": false every step keeps only predict_length + features_horizon rows).
+func (a *app) warnWindow(c *config.Config, step, file string, dropped int) {
+	why := fmt.Sprintf("train is false: predict_length %d + features_horizon %d", c.PredictLength, c.FeaturesHorizon)
+	if c.Train {
+		why = fmt.Sprintf("train is true: train_length %d + features_horizon %d", c.TrainLength, c.FeaturesHorizon)
+	}
+	a.log.Warn("row window: older rows left out", "step", step, "file", file, "dropped", dropped, "kept", c.WindowSize(), "because", why)
 }

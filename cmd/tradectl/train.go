@@ -38,11 +38,17 @@ scaler, parameters and training window.`,
 
 func (a *app) runTrain(c *config.Config) error {
 	start := time.Now()
+	if !c.Train {
+		a.log.Warn("config has \"train\": false: train uses the predict row window (predict_length + features_horizon rows); set \"train\": true to train on train_length rows", "rows", c.WindowSize())
+	}
 	sets, err := train.ResolveSets(c)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Path, err)
 	}
 	path := c.File(c.MatrixFileName)
+	if err := needInput(path, "labels"); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	m, err := frame.ReadFile(path, frame.ReadOptions{TimeColumn: c.TimeColumn, Columns: train.Columns(sets)})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
@@ -100,6 +106,9 @@ config names is refused.`,
 
 func (a *app) runPredict(c *config.Config) error {
 	start := time.Now()
+	if c.Train {
+		a.log.Info("config has \"train\": true: predict scores the training row window (in-sample when it overlaps the training rows)", "rows", c.WindowSize())
+	}
 	sets, err := train.ResolveSets(c)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Path, err)
@@ -122,6 +131,9 @@ func (a *app) runPredict(c *config.Config) error {
 		}
 	}
 	path := c.File(c.MatrixFileName)
+	if err := needInput(path, "labels"); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
 	m, err := frame.ReadFile(path, frame.ReadOptions{TimeColumn: c.TimeColumn, Columns: feats,
 		Optional: append(slices.Clone(train.PriceColumns), labels...)})
 	if err != nil {
