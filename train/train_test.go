@@ -272,3 +272,54 @@ func TestRegressionModels(t *testing.T) {
 		t.Fatalf("lc regression: %v", err)
 	}
 }
+
+func TestEveryAlgorithmRoundTripsThroughTheStore(t *testing.T) {
+	algos := []config.Algorithm{
+		lc,
+		{Name: "gb", Algo: "gb", Train: json.RawMessage(`{"num_boost_round": 30, "max_depth": 3}`)},
+		{Name: "nn", Algo: "nn", Params: json.RawMessage(`{"layers": [4]}`), Train: json.RawMessage(`{"n_epochs": 40, "bs": 64, "learning_rate": 0.01, "seed": 2}`)},
+		{Name: "svc", Algo: "svc", Train: json.RawMessage(`{"C": 1.0, "random_state": 1}`)},
+	}
+	m := matrix(600, 6)
+	dir := t.TempDir()
+	s := Set{Features: []string{"a", "b"}, Labels: []string{"lab"}, Algorithms: algos}
+	reps, err := Fit(m, Options{Sets: []Set{s}, ModelFolder: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	models, err := LoadModels([]Set{s}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Score(m, models); err != nil {
+		t.Fatal(err)
+	}
+	y, _ := m.Col("lab")
+	for i, mod := range models {
+		p, _ := m.Col(mod.Name)
+		// The loaded model's in-sample AUC is the one measured on the in-memory model at training.
+		auc := pairAUC(y, p)
+		if math.Abs(auc-reps[i].InSample) > 1e-9 || auc < 0.75 {
+			t.Errorf("%s: AUC after reload %.6f, at training %.6f", mod.Name, auc, reps[i].InSample)
+		}
+	}
+}
+
+// pairAUC is the rank AUC by counting pairs (ties count one half).
+func pairAUC(y, p []float64) float64 {
+	var num, den float64
+	for i := range y {
+		for j := range y {
+			if y[i] == 1 && y[j] == 0 {
+				den++
+				switch {
+				case p[i] > p[j]:
+					num++
+				case p[i] == p[j]:
+					num += 0.5
+				}
+			}
+		}
+	}
+	return num / den
+}
