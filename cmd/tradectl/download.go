@@ -36,6 +36,7 @@ bounded retries. binance_base_url / binance_futures_base_url point it at another
 .zip, or .csv/.csv.gz in the same format), merging them into klines.csv of the symbol:
   tradectl download -c config.jsonc --archive BTCUSDT-1m-2023-*.zip`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.deps.Graceful.Store(true) // pages are durable: an interrupt finishes the current one
 			c, err := a.loadConfig()
 			if err != nil {
 				return err

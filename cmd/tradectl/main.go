@@ -4,10 +4,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/tradectl/tradectl/internal/frame"
 )
 
 func main() {
@@ -17,7 +20,19 @@ func main() {
 		debug.SetGCPercent(25)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Run(ctx, os.Args[1:], DefaultDeps())
+	d := DefaultDeps()
+	go func() {
+		<-ctx.Done()
+		stop() // a second interrupt kills the process at once
+		if !d.Graceful.Load() {
+			// Steps that do not watch ctx stop here; their outputs are written atomically.
+			frame.RemovePendingTemp()
+			fmt.Fprintln(os.Stderr, "tradectl: interrupted")
+			os.Exit(130)
+		}
+		fmt.Fprintln(os.Stderr, "tradectl: interrupted: stopping after the current page (interrupt again to quit now)")
+	}()
+	code := Run(ctx, os.Args[1:], d)
 	stop()
 	os.Exit(code)
 }

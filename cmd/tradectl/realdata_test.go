@@ -223,3 +223,74 @@ func TestOutOfSample2022to2023(t *testing.T) {
 		}
 	}
 }
+
+func TestInterruptStopsAStepAndLeavesNoTempFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	cmd := binary("demo", "--dir", dir, "--days", "120")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the pipeline is under way, then interrupt it.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "DEMOUSDT", "klines.csv")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("demo did not start")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit code %d (%v), want 130; stderr:\n%s", code, err, stderr.String())
+	}
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && strings.Contains(filepath.Base(p), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", p)
+		}
+		return nil
+	})
+}
+
+func TestInterruptedDownloadFinishesThePage(t *testing.T) {
+	url := fakeExchange(t, 30, 15*time.Millisecond)
+	dir := t.TempDir()
+	cfg := itbConfig(t, dir, "\n  \"binance_base_url\": \""+url+"\",")
+	file := filepath.Join(dir, "BTCUSDT", "klines.csv")
+	cmd := binary("download", "-c", cfg, "--start", "2022-01-01")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if st, err := os.Stat(file); err == nil && st.Size() > 1_000_000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("download made no progress")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "run again to continue") {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+	}
+	b, _ := os.ReadFile(file)
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		t.Fatal("the interrupted download left a torn file")
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines)-1 >= 30*1440 || (len(lines)-1)%1000 != 0 {
+		t.Fatalf("the interrupted download holds %d rows: want whole pages of 1000 and fewer than all", len(lines)-1)
+	}
+}

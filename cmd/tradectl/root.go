@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,9 @@ type Deps struct {
 	HTTP     *http.Client
 	// IsTerminal tells whether Err is a terminal (progress bars are drawn only then).
 	IsTerminal bool
+	// Graceful is set by commands that stop cleanly when the context is cancelled; main
+	// exits at once on an interrupt otherwise.
+	Graceful *atomic.Bool
 }
 
 // DefaultDeps wires the real process streams, clock and an HTTP client with timeouts.
@@ -40,6 +44,7 @@ func DefaultDeps() Deps {
 		Clock:      clock.System{},
 		HTTP:       &http.Client{Timeout: 30 * time.Second},
 		IsTerminal: isTerminal(os.Stderr),
+		Graceful:   new(atomic.Bool),
 	}
 }
 
@@ -50,6 +55,9 @@ func isTerminal(f *os.File) bool {
 
 // Run executes the command line and returns the exit code; errors are printed as one line.
 func Run(ctx context.Context, args []string, d Deps) int {
+	if d.Graceful == nil {
+		d.Graceful = new(atomic.Bool)
+	}
 	root := NewRootCmd(d)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {

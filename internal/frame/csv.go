@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -359,6 +360,8 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
+	pending.Store(tmp.Name(), struct{}{})
+	defer pending.Delete(tmp.Name())
 	ok := false
 	defer func() {
 		if !ok {
@@ -384,6 +387,18 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	}
 	ok = true
 	return nil
+}
+
+// pending holds the temporary files being written, so an interrupted process can remove them.
+var pending sync.Map
+
+// RemovePendingTemp deletes the temporary files of writes still in progress; a process that
+// exits on an interrupt calls it so no half-written file is left beside the real ones.
+func RemovePendingTemp() {
+	pending.Range(func(k, _ any) bool {
+		os.Remove(k.(string))
+		return true
+	})
 }
 
 // WriteAtomic writes a file through a temporary file and a rename; exported for steps that
