@@ -208,14 +208,6 @@ func relPath(p string) string {
 	return p
 }
 
-// ctxErr returns the context's error if it is done.
-func ctxErr(ctx context.Context) error {
-	if ctx == nil {
-		return nil
-	}
-	return ctx.Err()
-}
-
 // needInput checks that a step's input file exists; otherwise it names the step to run first.
 func needInput(path, producer string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
