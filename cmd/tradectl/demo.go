@@ -94,10 +94,10 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64) err
 	if err != nil {
 		return err
 	}
-	if err := a.runFeatureStep(c, "features", p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), true); err != nil {
+	if err := a.runStage(c, p, "features", true); err != nil {
 		return err
 	}
-	if err := a.runFeatureStep(c, "labels", p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), false); err != nil {
+	if err := a.runStage(c, p, "labels", false); err != nil {
 		return err
 	}
 	if err := a.runTrain(c); err != nil {

@@ -117,10 +117,7 @@ the result equals a full recompute. --full forces a full recompute of the row wi
 			if err != nil {
 				return err
 			}
-			if err := needInput(c.File(c.MergeFileName), "merge"); err != nil {
-				return fmt.Errorf("features: %w", err)
-			}
-			return a.runFeatureStep(c, "features", p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), !full)
+			return a.runStage(c, p, "features", !full)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "recompute every row instead of appending new rows")
@@ -144,12 +141,21 @@ future rows: the last label_horizon rows of the file are False and are cut by tr
 			if err != nil {
 				return err
 			}
-			if err := needInput(c.File(c.FeatureFileName), "features"); err != nil {
-				return fmt.Errorf("labels: %w", err)
-			}
-			return a.runFeatureStep(c, "labels", p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), false)
+			return a.runStage(c, p, "labels", false)
 		},
 	}
+}
+
+// runStage runs the "features" (data -> features) or "labels" (features -> matrix) stage.
+func (a *app) runStage(c *config.Config, p *pipeline, name string, incremental bool) error {
+	steps, in, out, producer := p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), "merge"
+	if name == "labels" {
+		steps, in, out, producer = p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), "features"
+	}
+	if err := needInput(in, producer); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return a.runFeatureStep(c, name, steps, in, out, incremental)
 }
 
 func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Step, in, out string, incremental bool) error {
