@@ -153,8 +153,7 @@ func (f *File) Save(folder string) error {
 		return fmt.Errorf("model %s: %w", f.Name, err)
 	}
 	f.Format, f.Version, f.Model = FormatName, FormatVersion, raw
-	sum := sha256.Sum256(raw)
-	f.Checksum = hex.EncodeToString(sum[:])
+	f.Checksum = checksum(raw)
 	b, err := json.MarshalIndent(f, "", " ")
 	if err != nil {
 		return fmt.Errorf("model %s: %w", f.Name, err)
@@ -163,6 +162,13 @@ func (f *File) Save(folder string) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
+}
+
+// checksum is the sha256 of a model object's compact JSON. The file stores the object
+// indented, so readers compact it before comparing.
+func checksum(compactJSON []byte) string {
+	sum := sha256.Sum256(compactJSON)
+	return hex.EncodeToString(sum[:])
 }
 
 // Load reads and verifies a model file.
@@ -186,17 +192,9 @@ func Load(folder, name string) (*File, error) {
 	if f.Version > FormatVersion || f.Version < 1 {
 		return nil, fmt.Errorf("%w: %s: model format version %d, this tradectl reads up to %d", ErrCorrupt, path, f.Version, FormatVersion)
 	}
-	sum := sha256.Sum256(f.Model)
-	if hex.EncodeToString(sum[:]) != f.Checksum {
-		// Re-encode in case the file was re-indented by hand: compare compact forms.
-		var buf bytes.Buffer
-		if json.Compact(&buf, f.Model) != nil {
-			return nil, fmt.Errorf("%w: %s: checksum mismatch", ErrCorrupt, path)
-		}
-		sum = sha256.Sum256(buf.Bytes())
-		if hex.EncodeToString(sum[:]) != f.Checksum {
-			return nil, fmt.Errorf("%w: %s: checksum mismatch (the model was modified or damaged)", ErrCorrupt, path)
-		}
+	var compactModel bytes.Buffer
+	if err := json.Compact(&compactModel, f.Model); err != nil || checksum(compactModel.Bytes()) != f.Checksum {
+		return nil, fmt.Errorf("%w: %s: checksum mismatch (the model was modified or damaged)", ErrCorrupt, path)
 	}
 	a, err := lookupAlgorithm(f.Algorithm.Algo)
 	if err != nil {
