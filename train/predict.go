@@ -14,15 +14,10 @@ import (
 	"github.com/tradectl/tradectl/train/metrics"
 )
 
-// Loaded is a model ready to score rows: its file and the feature columns it reads.
-type Loaded struct {
-	*File
-}
-
 // LoadModels loads the model of every set x label x algorithm from folder and checks that
 // each was trained on the set's features, in order.
-func LoadModels(sets []Set, folder string) ([]Loaded, error) {
-	var out []Loaded
+func LoadModels(sets []Set, folder string) ([]*File, error) {
+	var out []*File
 	for _, s := range sets {
 		for _, label := range s.Labels {
 			for _, a := range s.Algorithms {
@@ -36,7 +31,7 @@ func LoadModels(sets []Set, folder string) ([]Loaded, error) {
 				if f.Algorithm.Algo != a.Algo {
 					return nil, fmt.Errorf("%w: model %s was trained with algo %q, the config says %q (retrain it)", ErrFeatureMismatch, f.Name, f.Algorithm.Algo, a.Algo)
 				}
-				out = append(out, Loaded{File: f})
+				out = append(out, f)
 			}
 		}
 	}
@@ -45,7 +40,7 @@ func LoadModels(sets []Set, folder string) ([]Loaded, error) {
 
 // Score adds one score column <label>_<algo> per model to f. Rows with a NaN feature get a
 // NaN score. The batch predict step and the signal service both call it.
-func Score(f *frame.Frame, models []Loaded) ([]string, error) {
+func Score(f *frame.Frame, models []*File) ([]string, error) {
 	var names []string
 	for _, m := range models {
 		cols := make([][]float64, len(m.Features))
@@ -112,7 +107,7 @@ func (m Metric) MarshalJSON() ([]byte, error) {
 
 // ScoreMetrics computes the metrics of every model's score column whose label is in f:
 // classification metrics, or MAE/MAPE/R2 for regression models, as ITB writes them.
-func ScoreMetrics(f *frame.Frame, models []Loaded, log *slog.Logger) (map[string]Metric, []string, error) {
+func ScoreMetrics(f *frame.Frame, models []*File, log *slog.Logger) (map[string]Metric, []string, error) {
 	res := map[string]Metric{}
 	var order []string
 	for _, mod := range models {

@@ -60,7 +60,7 @@ func TestFitSaveLoadPredict(t *testing.T) {
 	// NaN inputs give NaN scores; others are probabilities.
 	a, _ := m.Col("a")
 	a[5] = math.NaN()
-	if _, err := Score(m, []Loaded{{f}}); err != nil {
+	if _, err := Score(m, []*File{f}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := m.Col("lab_lc")
