@@ -62,6 +62,15 @@ func RunFile(opt FileOptions) (Result, error) {
 	// CSV to CSV: load only the columns the generators read and stream the others from In
 	// while writing, so memory holds the computed columns only.
 	stream := isCSV(opt.In) && isCSV(opt.Out) && !strings.HasSuffix(opt.In, ".gz")
+	needed := Inputs(opt.Steps)
+	checkInputs := func(names []string) error {
+		for _, n := range needed {
+			if !slices.Contains(names, n) {
+				return fmt.Errorf("%s: %w %q needed by the generators (columns: %s)", opt.In, frame.ErrMissingColumn, n, describe(names))
+			}
+		}
+		return nil
+	}
 	var inNames []string
 	ropt := frame.ReadOptions{TimeColumn: opt.TimeColumn}
 	if stream {
@@ -74,27 +83,23 @@ func RunFile(opt FileOptions) (Result, error) {
 				inNames = append(inNames, n)
 			}
 		}
-		for _, n := range Inputs(opt.Steps) {
-			if !slices.Contains(inNames, n) {
-				return Result{}, fmt.Errorf("%s: %w %q needed by the generators (columns: %s)", opt.In, frame.ErrMissingColumn, n, describe(inNames))
-			}
+		if err := checkInputs(inNames); err != nil {
+			return Result{}, err
 		}
-		ropt.Columns = Inputs(opt.Steps)
+		ropt.Columns = needed
 	}
 	in, err := frame.ReadFile(opt.In, ropt)
 	if err != nil {
 		return Result{}, err
 	}
-	if in.Len() == 0 {
-		return Result{}, fmt.Errorf("%s: %w: no rows", opt.In, frame.ErrEmpty)
-	}
 	if !stream {
 		inNames = in.Names()
-	}
-	for _, n := range Inputs(opt.Steps) {
-		if !in.Has(n) {
-			return Result{}, fmt.Errorf("%s: %w %q needed by the generators (columns: %s)", opt.In, frame.ErrMissingColumn, n, describe(in.Names()))
+		if err := checkInputs(inNames); err != nil {
+			return Result{}, err
 		}
+	}
+	if in.Len() == 0 {
+		return Result{}, fmt.Errorf("%s: %w: no rows", opt.In, frame.ErrEmpty)
 	}
 	if opt.Incremental {
 		res, done, err := runIncremental(in, inNames, stream, opt, log)
