@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -133,7 +132,8 @@ func Merge(sources []Source, opt Options) (*frame.Frame, Report, error) {
 			sr.Missing += g.Rows
 		}
 		for _, colName := range s.Frame.Names() {
-			c := s.Frame.Columns()[slices.Index(s.Frame.Names(), colName)]
+			d, _ := s.Frame.Col(colName)
+			c := frame.Column{Name: colName, Kind: s.Frame.Kind(colName), Data: d}
 			name := c.Name
 			if s.Prefix != "" && !strings.HasPrefix(name, s.Prefix+"_") {
 				name = s.Prefix + "_" + name
