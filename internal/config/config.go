@@ -186,8 +186,9 @@ func Parse(src []byte, path string, warn func(msg string, args ...any)) (*Config
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, path, describeJSONError(clean, err))
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: %s: extra data after the top-level object", ErrConfig, path)
+	if off := trailingContent(clean, dec.InputOffset()); off >= 0 {
+		l, col := position(clean, off)
+		return nil, fmt.Errorf("%w: %s: line %d, column %d: extra data %q after the top-level object", ErrConfig, path, l, col, clean[off:min(off+10, int64(len(clean)))])
 	}
 	var keys map[string]json.RawMessage
 	_ = json.Unmarshal(clean, &keys)

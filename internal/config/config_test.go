@@ -63,6 +63,11 @@ func TestMalformedConfigs(t *testing.T) {
 		{"negative", `{"label_horizon": -1}`, `"label_horizon"`},
 		{"algo name", `{"algorithms": [{"name": "my_lc", "algo": "lc"}]}`, `"algorithms[0].name"`},
 		{"market", `{"binance_market": "margin"}`, `"binance_market"`},
+		{"trailing brace", "{\"symbol\": \"BTCUSDT\"}\n}\n", "line 2"},
+		{"trailing bracket", `{"symbol": "BTCUSDT"}]`, "after the top-level object"},
+		{"trailing word", "{\"symbol\": \"BTCUSDT\"} xyz", "after the top-level object"},
+		{"second object", `{"symbol": "BTCUSDT"} {}`, "after the top-level object"},
+		{"trailing comment ok but brace", "{}\n// done\n}", "line 3"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
