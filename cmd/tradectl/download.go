@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -86,6 +88,9 @@ func (a *app) runDownload(cmd *cobra.Command, c *config.Config, futures bool, st
 			},
 		})
 		bar.Finish()
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("download %s: %w: the file keeps %d rows, all complete; run again to continue", s.Folder, ErrInterrupted, res.Rows)
+		}
 		if err != nil {
 			return fmt.Errorf("download %s: %w (the file keeps %d rows; run again to continue)", s.Folder, err, res.Rows)
 		}
@@ -99,6 +104,9 @@ func (a *app) runImport(cmd *cobra.Command, c *config.Config, files []string) er
 	res, err := download.ImportArchives(cmd.Context(), download.ImportOptions{
 		DataFolder: c.DataFolder, Symbol: c.Symbol, Interval: c.Freq, MaxRows: c.DownloadMaxRows, Logger: a.log,
 	}, files)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("download --archive: %w: %s is unchanged", ErrInterrupted, relPath(res.Path))
+	}
 	if err != nil {
 		return fmt.Errorf("download --archive: %w", err)
 	}

@@ -282,7 +282,7 @@ func TestInterruptedDownloadFinishesThePage(t *testing.T) {
 	}
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "run again to continue") {
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "run again to continue") || strings.Contains(stderr.String(), "context canceled") {
 		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
 	}
 	b, _ := os.ReadFile(file)
