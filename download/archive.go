@@ -359,8 +359,12 @@ func (s *source) next() error {
 		if err != nil {
 			return err
 		}
-		if s.lr.n == 1 && bytes.HasPrefix(b, []byte("open_time")) {
-			continue // newer dumps carry a header line
+		if s.lr.n == 1 && len(b) > 0 && (b[0] < '0' || b[0] > '9') {
+			// Newer dumps carry a header line; a wrong one would put values in the wrong column.
+			if p := headerProblem(string(bytes.TrimSpace(b)), DumpHeader); p != "" {
+				return &FileError{s.name, 1, fmt.Errorf("%w: %s (want %q)", ErrBadHeader, p, DumpHeader)}
+			}
+			continue
 		}
 		ms, closeMs, line, err := convertDumpRow(b, s.line[:0], &s.f)
 		if err != nil {

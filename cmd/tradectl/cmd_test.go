@@ -252,6 +252,41 @@ func TestMergeBadPrices(t *testing.T) {
 	}
 }
 
+// TestMergeBadHeader: a duplicated, missing or unknown column in a klines header is an error
+// naming the file and the column, and no data.csv is written.
+func TestMergeBadHeader(t *testing.T) {
+	cases := []struct{ name, from, to, want string }{
+		{"close twice", ",close,volume,", ",close,close,", `duplicate column "close"`},
+		{"missing volume", ",close,volume,", ",close,", `missing column "volume"`},
+		{"unknown column", ",close,volume,", ",colse,volume,", `unknown column "colse"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, dir := workspace(t, 1, nil)
+			p := filepath.Join(dir, "DEMOUSDT", "klines.csv")
+			b, _ := os.ReadFile(p)
+			head, rest, _ := strings.Cut(string(b), "\n")
+			if !strings.Contains(head, c.from) {
+				t.Fatalf("header %q", head)
+			}
+			head = strings.Replace(head, c.from, c.to, 1)
+			if c.name == "missing volume" { // drop the volume cells too
+				var lines []string
+				for _, l := range strings.Split(strings.TrimSpace(rest), "\n") {
+					f := strings.Split(l, ",")
+					lines = append(lines, strings.Join(append(f[:5:5], f[6:]...), ","))
+				}
+				rest = strings.Join(lines, "\n") + "\n"
+			}
+			os.WriteFile(p, []byte(head+"\n"+rest), 0o644)
+			run(t, "merge", "-c", cfg).failsWith(t, "klines.csv", c.want)
+			if _, err := os.Stat(filepath.Join(dir, "DEMOUSDT", "data.csv")); err == nil {
+				t.Fatal("merge wrote data.csv despite a bad header")
+			}
+		})
+	}
+}
+
 func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	cfg, dir := workspace(t, 4, nil)
 	sym := filepath.Join(dir, "DEMOUSDT")

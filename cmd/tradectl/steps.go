@@ -72,7 +72,8 @@ func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error 
 		if w := c.WindowSize(); w > 0 && f.Len() > w {
 			a.warnWindow(c, "merge", relPath(p), f.Len()-w)
 		}
-		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix})
+		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix,
+			Klines: filepath.Base(p) == "klines.csv"})
 	}
 	out, rep, err := merge.Merge(sources, merge.Options{Freq: c.FreqDuration(), Interpolate: c.MergeInterpolate})
 	if err != nil {

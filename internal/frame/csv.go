@@ -138,11 +138,16 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 	nfields := len(names)
 	tcol := opt.timeColumn()
 	tIdx := -1
+	strs := make([]string, len(names))
 	for i, n := range names {
 		names[i] = unquote(n)
-		if string(names[i]) == tcol {
+		strs[i] = string(names[i])
+		if strs[i] == tcol {
 			tIdx = i
 		}
+	}
+	if err := CheckHeader(path, strs); err != nil {
+		return nil, err
 	}
 	if tIdx < 0 {
 		return nil, fmt.Errorf("%s: %w %q (time column) in header", path, ErrMissingColumn, tcol)
@@ -159,11 +164,8 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 		}
 	} else {
 		pos := map[string]int{}
-		for i, n := range names {
-			if _, dup := pos[string(n)]; dup {
-				return nil, fmt.Errorf("%s: %w: duplicate column %q in header", path, ErrParse, n)
-			}
-			pos[string(n)] = i
+		for i, n := range strs {
+			pos[n] = i
 		}
 		add := func(n string, required bool) error {
 			i, ok := pos[n]

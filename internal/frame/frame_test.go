@@ -182,6 +182,9 @@ func TestBadCSV(t *testing.T) {
 		{"unsorted", "timestamp,close\n2024-01-01 00:01:00,1\n2024-01-01 00:00:00,2\n", ErrUnsorted, "line 3"},
 		{"no time column", "time,close\n2024-01-01,1\n", ErrMissingColumn, ""},
 		{"bool and number", "timestamp,x\n2024-01-01 00:00:00,True\n2024-01-01 00:01:00,2.5\n", ErrParse, ""},
+		{"duplicate column", "timestamp,open,close,close\n2024-01-01 00:00:00,1,2,3\n", ErrHeader, `duplicate column "close"`},
+		{"duplicate time column", "timestamp,close,timestamp\n2024-01-01 00:00:00,1,2024-01-01 00:00:00\n", ErrHeader, `"timestamp"`},
+		{"unnamed column", "timestamp,,close\n2024-01-01 00:00:00,1,2\n", ErrHeader, "column 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -30,6 +30,9 @@ func ReadCSVHeader(path string) ([]string, error) {
 	for _, f := range splitFields(line, nil) {
 		names = append(names, string(unquote(f)))
 	}
+	if err := CheckHeader(path, names); err != nil {
+		return nil, err
+	}
 	return names, nil
 }
 
