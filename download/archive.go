@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tradectl/tradectl/internal/exchange"
 )
@@ -413,6 +414,9 @@ func convertDumpRow(b, dst []byte, f *[12][]byte) (ms, closeMs int64, line []byt
 			return 0, 0, nil, fmt.Errorf("%w: %s %q is not a number", ErrMalformed, exchange.FieldNames[j-1], f[j])
 		}
 	}
+	if err := checkBar(f); err != nil {
+		return 0, 0, nil, err
+	}
 	line = AppendTimestamp(dst, ms)
 	if !micros {
 		return ms, closeMs, append(line, b[len(f[0]):]...), nil // the 11 fields verbatim
@@ -494,4 +498,22 @@ func (m *merger) closeAll() {
 	for _, s := range m.active {
 		s.close()
 	}
+}
+
+// checkBar refuses a dump row whose open, high, low, close and volume (fields 1..5, already
+// valid numbers) cannot be real (exchange.CheckBar).
+func checkBar(f *[12][]byte) error {
+	var v [5]float64
+	for j := range v {
+		b := f[j+1] // non-empty: validNumber passed
+		x, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+		if err != nil {
+			return fmt.Errorf("%w: %s %q is not a number", ErrMalformed, exchange.FieldNames[j], f[j+1])
+		}
+		v[j] = x
+	}
+	if err := exchange.CheckBar(v[0], v[1], v[2], v[3], v[4]); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return nil
 }

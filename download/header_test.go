@@ -60,3 +60,33 @@ func TestBadHeadersNameTheColumn(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 }
+
+// TestImportRefusesImpossibleBars: negative volume, high below low and open or close outside
+// the bar's range are refused with the file and line; the file is not created.
+func TestImportRefusesImpossibleBars(t *testing.T) {
+	// dump2 fields: open 46250.00, high 46271.08, low 46200.00, close 46230.00, volume 12.00
+	cases := []struct{ name, from, to, want string }{
+		{"negative volume", ",12.00,", ",-12.00,", "volume is -12"},
+		{"high below low", ",46271.08,46200.00,", ",46100.00,46200.00,", "high 46100 is below low 46200"},
+		{"close above high", ",46230.00,12.00,", ",46300.00,12.00,", "close 46300 is outside"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bad := strings.Replace(dump2, c.from, c.to, 1)
+			if bad == dump2 {
+				t.Fatal("edit did not apply")
+			}
+			a := filepath.Join(dir, "BTCUSDT-1m-2022-01.csv")
+			os.WriteFile(a, []byte(dump1+"\n"+bad+"\n"), 0o644)
+			_, err := download.ImportArchives(context.Background(), importOpts(dir), []string{a})
+			var fe *download.FileError
+			if !errors.Is(err, download.ErrMalformed) || !strings.Contains(err.Error(), c.want) || !errors.As(err, &fe) || fe.Path != a || fe.Line != 2 {
+				t.Fatalf("%v, want %q at %s line 2", err, c.want, a)
+			}
+			if _, err := os.Stat(download.Path(dir, "BTCUSDT")); err == nil {
+				t.Error("an impossible bar was imported")
+			}
+		})
+	}
+}

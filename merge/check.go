@@ -3,6 +3,7 @@ package merge
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/tradectl/tradectl/internal/exchange"
@@ -32,6 +33,36 @@ func CheckKlinesColumns(path string, names []string) error {
 		if !slices.Contains(names, n) {
 			return fmt.Errorf("%s: %w: missing column %q (a klines file has %v)", path, ErrColumns, n, exchange.FieldNames)
 		}
+	}
+	return nil
+}
+
+// CheckKlinesRows checks every bar of a klines frame (which has the required columns) with
+// exchange.CheckBar: a negative volume, high below low, or open or close outside the bar's
+// range is an error naming the file, its line (skipped rows precede the frame) and the time.
+// Non-finite prices are reported as ErrBadPrice.
+func CheckKlinesRows(path string, f *frame.Frame, skipped int) error {
+	var cols [5][]float64
+	for j, n := range RequiredKlinesColumns {
+		c, err := f.Col(n)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		cols[j] = c
+	}
+	for i := range f.Time {
+		o, h, l, c, v := cols[0][i], cols[1][i], cols[2][i], cols[3][i], cols[4][i]
+		err := exchange.CheckBar(o, h, l, c, v)
+		if err == nil {
+			continue
+		}
+		where := fmt.Sprintf("line %d (%s)", skipped+i+2, frame.FormatTime(f.Time[i]))
+		for j, x := range [...]float64{o, h, l, c} {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return fmt.Errorf("%s: %w: %s is %v at %s", path, ErrBadPrice, RequiredKlinesColumns[j], x, where)
+			}
+		}
+		return fmt.Errorf("%s: %s: %w", path, where, err)
 	}
 	return nil
 }

@@ -287,6 +287,36 @@ func TestMergeBadHeader(t *testing.T) {
 	}
 }
 
+// TestMergeImpossibleBars: negative volume, high below low, open or close outside the bar are
+// refused with the file and the line; no data.csv is written.
+func TestMergeImpossibleBars(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(f []string) // fields: timestamp, open, high, low, close, volume, ...
+		want string
+	}{
+		{"negative volume", func(f []string) { f[5] = "-" + f[5] }, "volume is -"},
+		{"high below low", func(f []string) { f[2], f[3] = f[3]+"1", f[2] }, "is below low"},
+		{"open above high", func(f []string) { f[1] = f[2] + "9" }, "open"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, dir := workspace(t, 1, nil)
+			p := filepath.Join(dir, "DEMOUSDT", "klines.csv")
+			b, _ := os.ReadFile(p)
+			lines := strings.Split(string(b), "\n")
+			f := strings.Split(lines[50], ",") // line 51
+			c.edit(f)
+			lines[50] = strings.Join(f, ",")
+			os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644)
+			run(t, "merge", "-c", cfg).failsWith(t, "klines.csv", "line 51", c.want)
+			if _, err := os.Stat(filepath.Join(dir, "DEMOUSDT", "data.csv")); err == nil {
+				t.Fatal("merge wrote data.csv despite an impossible bar")
+			}
+		})
+	}
+}
+
 func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	cfg, dir := workspace(t, 4, nil)
 	sym := filepath.Join(dir, "DEMOUSDT")

@@ -72,8 +72,9 @@ func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error 
 		if w := c.WindowSize(); w > 0 && f.Len() > w {
 			a.warnWindow(c, "merge", relPath(p), f.Len()-w)
 		}
-		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix,
-			Klines: filepath.Base(p) == "klines.csv"})
+		tail := f.Tail(c.WindowSize())
+		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: tail, Prefix: s.ColumnPrefix,
+			Klines: filepath.Base(p) == "klines.csv", Skipped: f.Len() - tail.Len()})
 	}
 	out, rep, err := merge.Merge(sources, merge.Options{Freq: c.FreqDuration(), Interpolate: c.MergeInterpolate})
 	if err != nil {
