@@ -30,6 +30,9 @@ type ImportOptions struct {
 	Interval string
 	// MaxRows keeps only the newest MaxRows rows (download_max_rows); 0 keeps all.
 	MaxRows int
+	// Force imports a dump file whose name states another symbol or interval (Binance names
+	// them SYMBOL-INTERVAL-YYYY-MM[-DD]); without it such a file is ErrArchiveMismatch.
+	Force bool
 	// Logger receives a summary; nil discards it.
 	Logger *slog.Logger
 }
@@ -88,7 +91,10 @@ func ImportArchives(ctx context.Context, o ImportOptions, files []string) (res I
 		d, _ := exchange.IntervalDuration(iv)
 		want = d.Milliseconds()
 	}
-	srcs, err := listSources(files)
+	if err := checkDumpNames(files, o); err != nil {
+		return fail(err)
+	}
+	srcs, err := listSources(files, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -133,8 +139,12 @@ func ImportArchives(ctx context.Context, o ImportOptions, files []string) (res I
 	rows := 0
 	emit := func(w *bufio.Writer, ms int64, line []byte, closeMs int64, from string) error {
 		if want > 0 {
-			if rows > 0 && ms-prev < want {
-				return fmt.Errorf("%w: %s: row %s is less than %s after %s", ErrIntervalMismatch, from, FormatTimestamp(ms), time.Duration(want)*time.Millisecond, FormatTimestamp(prev))
+			if want <= 86_400_000 && ms%want != 0 {
+				return fmt.Errorf("%w: %s: row %s is not on the %s grid", ErrIntervalMismatch, from, FormatTimestamp(ms), time.Duration(want)*time.Millisecond)
+			}
+			if rows > 0 && (ms-prev < want || (ms-prev)%want != 0) {
+				return fmt.Errorf("%w: %s: row %s is %s after %s, not a multiple of %s", ErrIntervalMismatch, from, FormatTimestamp(ms),
+					time.Duration(ms-prev)*time.Millisecond, FormatTimestamp(prev), time.Duration(want)*time.Millisecond)
 			}
 			if closeMs-ms+1 > want {
 				return fmt.Errorf("%w: %s: the bar at %s lasts longer than %s", ErrIntervalMismatch, from, FormatTimestamp(ms), time.Duration(want)*time.Millisecond)
@@ -240,7 +250,7 @@ type source struct {
 }
 
 // listSources expands the file list into csv streams.
-func listSources(files []string) ([]*source, error) {
+func listSources(files []string, log *slog.Logger) ([]*source, error) {
 	var out []*source
 	for i, path := range files {
 		lower := strings.ToLower(path)
@@ -261,6 +271,9 @@ func listSources(files []string) ([]*source, error) {
 			zr.Close()
 			if n == 0 {
 				return nil, &FileError{path, 0, fmt.Errorf("%w: no .csv member", ErrUnsupportedArchive)}
+			}
+			if n > 1 {
+				log.Warn("zip holds several csv files: importing all of them", "file", path, "csv_files", n)
 			}
 		case strings.HasSuffix(lower, ".csv.gz"), strings.HasSuffix(lower, ".gz"):
 			out = append(out, &source{name: path, prio: i, open: gzipFile(path)})

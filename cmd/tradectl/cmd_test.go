@@ -388,3 +388,20 @@ func TestDemo(t *testing.T) {
 	}
 	run(t, "demo", "--dir", dir).failsWith(t, "not empty")
 }
+
+// TestArchiveOfAnotherSymbolNeedsForce: download --archive refuses ETHUSDT's dump file in a
+// BTCUSDT config unless --force is given.
+func TestArchiveOfAnotherSymbolNeedsForce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := itbConfig(t, dir, "")
+	eth := filepath.Join(dir, "ETHUSDT-1m-2023-01.csv")
+	os.WriteFile(eth, []byte("1672531200000,1196.1,1197.0,1195.5,1196.4,120.5,1672531259999,144000.1,300,60.2,72000.0,0\n"), 0o644)
+	run(t, "download", "-c", cfg, "--archive", eth).failsWith(t, "ETHUSDT-1m-2023-01.csv", "symbol ETHUSDT", "--force")
+	if _, err := os.Stat(filepath.Join(dir, "BTCUSDT", "klines.csv")); err == nil {
+		t.Fatal("klines.csv written")
+	}
+	r := run(t, "download", "-c", cfg, "--archive", "--force", eth).ok(t)
+	if !strings.Contains(r.out, "1 rows (1 added") {
+		t.Fatalf("--force: %s", r.out)
+	}
+}
