@@ -29,7 +29,7 @@ type Result struct {
 	Dropped int      // oldest input rows left out by the row window
 	Created []string // signal columns, in order
 	Columns []string // every column written after the time column
-	// True counts the rows where each created boolean column is true.
+	// True counts the rows where each created boolean column is true (every boolean column has an entry).
 	True map[string]int
 	// NaN counts the NaN values of each created column.
 	NaN map[string]int
@@ -64,6 +64,9 @@ func RunFile(opt FileOptions) (Result, error) {
 	}
 	for _, name := range res.Created {
 		data, _ := f.Col(name)
+		if f.Kind(name) == frame.Bool {
+			res.True[name] = 0
+		}
 		for _, v := range data {
 			switch {
 			case v != v:
