@@ -21,8 +21,8 @@ type WarmupOptions struct {
 // ColumnWarmup is the warm-up of one created column.
 type ColumnWarmup struct {
 	Column, Step string
-	// Declared is the look-back the generators declare for the chain of steps up to this
-	// column's (gen.Lookback; -1: every earlier row matters).
+	// Declared is the look-back its step declares (Generator.Lookback of the whole set) plus
+	// that of the steps creating its inputs; -1 when one of them depends on every earlier row.
 	Declared int
 	// History is the smallest number of rows before a row that reproduces the value computed
 	// over the whole frame, for each of the compared rows and every longer history tried.
@@ -87,12 +87,7 @@ func Warmup(f *frame.Frame, steps []gen.Step, opt WarmupOptions) ([]ColumnWarmup
 			return nil, err
 		}
 	}
-	declared := map[string]int{}
-	for i, s := range steps {
-		for _, name := range s.Outputs() {
-			declared[name] = gen.Lookback(steps[:i+1])
-		}
-	}
+	declared := declaredLookback(steps)
 	out := make([]ColumnWarmup, 0, len(names))
 	for c, name := range names {
 		lo := -1 // longest failing history on the ladder
@@ -135,4 +130,27 @@ func agree(ref, got []float64, tol float64) bool {
 		}
 	}
 	return true
+}
+
+// declaredLookback is each created column's declared look-back: its step's own plus the
+// largest of the columns it reads that earlier steps create (-1 is unbounded).
+func declaredLookback(steps []gen.Step) map[string]int {
+	out := map[string]int{}
+	for _, s := range steps {
+		own := s.Gen.Lookback()
+		d := own
+		for _, in := range s.Inputs() {
+			if v, ok := out[in]; ok && d >= 0 {
+				if v < 0 {
+					d = -1
+				} else {
+					d = max(d, own+v)
+				}
+			}
+		}
+		for _, name := range s.Outputs() {
+			out[name] = d
+		}
+	}
+	return out
 }

@@ -130,6 +130,7 @@ offline run on a generated market.`,
 		newTrainCmd(a),
 		newPredictCmd(a),
 		newSignalsCmd(a),
+		newCheckCmd(a),
 		newDemoCmd(a),
 	)
 	return root
