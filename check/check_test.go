@@ -268,3 +268,49 @@ func TestShippedCount(t *testing.T) {
 		t.Fatalf("%d shipped configurations", n)
 	}
 }
+
+// TestLookaheadCatchesITBInterpolation uses the real 80-minute gap of the 2023-03-24 Binance
+// halt: ITB's linear interpolation (talib fill "linear") fills a missing bar from the next
+// valid one, so the features inside the gap change when the data ends inside it; tradectl's
+// default forward fill does not.
+func TestLookaheadCatchesITBInterpolation(t *testing.T) {
+	ks := sharedtest.ReadKlines(t, "BTCUSDT-1m-2023.csv.gz", 120000)
+	start := int64(1679659200000) // 2023-03-24 12:00 UTC; no bars from 12:40 to 13:59
+	const rows = 240
+	times := make([]int64, rows)
+	close := frame.NaNs(rows)
+	for i := range times {
+		times[i] = start + int64(i)*60000
+	}
+	for _, k := range ks {
+		if i := (k.OpenTime - start) / 60000; k.OpenTime >= start && i < rows {
+			close[i] = k.Float(t, 3)
+		}
+	}
+	if !math.IsNaN(close[40]) || !math.IsNaN(close[119]) || math.IsNaN(close[39]) || math.IsNaN(close[120]) {
+		t.Fatalf("the halt gap is not at rows 40..119 of the slice")
+	}
+	f := frame.New(times)
+	f.Set("close", frame.Float, close)
+	for _, c := range []struct {
+		fill  string
+		leaks int
+	}{{"ffill", 0}, {"linear", 1}} {
+		steps, err := gen.Build("feature_sets", []config.GeneratorSet{{Generator: "talib",
+			Config: json.RawMessage(`{"columns":"close","functions":["SMA"],"windows":[5],"parameters":{"fill":"` + c.fill + `"}}`)}}, features.Default)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One cut at row 80, inside the gap.
+		rep, err := check.Lookahead(f, steps, check.LookaheadOptions{Cuts: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Leaks) != c.leaks {
+			t.Fatalf("fill %s: leaks %+v, want %d", c.fill, rep.Leaks, c.leaks)
+		}
+		if c.leaks > 0 && (rep.Leaks[0].Cut != 80 || rep.Leaks[0].Row != 40) {
+			t.Fatalf("fill %s: leak %+v, want the first gap row 40 at the cut at row 80", c.fill, rep.Leaks[0])
+		}
+	}
+}
