@@ -263,7 +263,7 @@ func TestEqual(t *testing.T) {
 	}
 }
 
-func TestShippedCount(t *testing.T) {
+func TestShippedStepsCoverEveryGenerator(t *testing.T) {
 	if n := len(shippedSteps(t)); n != len(features.TalibFunctions())+10 {
 		t.Fatalf("%d shipped configurations", n)
 	}

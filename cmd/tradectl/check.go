@@ -54,10 +54,11 @@ func newCheckWarmupCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "warmup",
 		Short: "Report the rows of history each feature needs to equal its batch value",
-		Long: `warmup computes the feature_sets over the last --rows rows of <merge_file_name>, then
-recomputes the last --compare rows with increasing history, and reports per feature the
-rows of history it needs for values equal to the full computation (relative 1e-9), the
-look-back its generator declares, and whether features_horizon covers it. Recursive
+		Long: `warmup computes the feature_sets (and the signal_sets that need no model scores) over
+the last --rows rows of <merge_file_name>, then recomputes the last --compare rows with
+increasing history, and reports per column the rows of history it needs for values equal to
+the full computation (relative 1e-9), the look-back its generator declares, and whether
+features_horizon covers it. Recursive
 indicators (EMA, RSI, ATR, ADX, ...) need much more than their window; cumulative ones (OBV,
 AD) never settle. Exit code 1 when features_horizon does not cover every feature.`,
 		Args: cobra.NoArgs,
@@ -110,6 +111,22 @@ func runnableSignals(have []string, steps []gen.Step) (run, skip []gen.Step) {
 	return run, skip
 }
 
+// dataSteps are the feature steps followed by the signal steps that can run on the data
+// file's columns and the features (no model scores needed).
+// It also returns every built signal step.
+func (a *app) dataSteps(c *config.Config, p *pipeline) (steps, sig []gen.Step, err error) {
+	sig, err = gen.Build("signal_sets", c.SignalSets, signals.Default)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	have, _ := frame.ReadCSVHeader(c.File(c.MergeFileName)) // a missing file is reported by readInputs
+	for _, s := range p.features {
+		have = append(have, s.Outputs()...)
+	}
+	run, _ := runnableSignals(have, sig)
+	return append(append([]gen.Step{}, p.features...), run...), sig, nil
+}
+
 // checkStage is one input file and the steps checked on it.
 type checkStage struct {
 	path, producer string
@@ -121,17 +138,13 @@ func (a *app) runLookahead(c *config.Config, rows, cuts int) error {
 	if err != nil {
 		return err
 	}
-	sig, err := gen.Build("signal_sets", c.SignalSets, signals.Default)
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.Path, err)
-	}
 	data := c.File(c.MergeFileName)
-	have, _ := frame.ReadCSVHeader(data) // a missing or unreadable file is reported by readInputs
-	for _, s := range p.features {
-		have = append(have, s.Outputs()...)
+	steps, sig, err := a.dataSteps(c, p)
+	if err != nil {
+		return err
 	}
-	run, _ := runnableSignals(have, sig)
-	stages := []checkStage{{data, "merge", append(append([]gen.Step{}, p.features...), run...)}}
+	run := steps[len(p.features):]
+	stages := []checkStage{{data, "merge", steps}}
 	if pred := c.File(c.PredictFileName); len(sig) > 0 {
 		if header, err := frame.ReadCSVHeader(pred); err == nil {
 			if run2, _ := runnableSignals(header, sig); len(run2) > 0 {
@@ -185,11 +198,15 @@ func (a *app) runWarmup(c *config.Config, rows, compare int) error {
 	if len(p.features) == 0 {
 		return fmt.Errorf("check warmup: %s: key \"feature_sets\" is empty", c.Path)
 	}
-	f, err := readInputs(c, c.File(c.MergeFileName), "merge", p.features, rows)
+	steps, _, err := a.dataSteps(c, p)
+	if err != nil {
+		return err
+	}
+	f, err := readInputs(c, c.File(c.MergeFileName), "merge", steps, rows)
 	if err != nil {
 		return fmt.Errorf("check warmup: %w", err)
 	}
-	ws, err := check.Warmup(f, p.features, check.WarmupOptions{Rows: compare, Horizon: c.FeaturesHorizon})
+	ws, err := check.Warmup(f, steps, check.WarmupOptions{Rows: compare, Horizon: c.FeaturesHorizon})
 	if err != nil {
 		return fmt.Errorf("check warmup: %s: %w", relPath(c.File(c.MergeFileName)), err)
 	}

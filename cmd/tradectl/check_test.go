@@ -72,10 +72,14 @@ func TestCheckLookahead(t *testing.T) {
 }
 
 func TestCheckWarmup(t *testing.T) {
-	cfg, dir := workspace(t, 2, nil)
+	// A signal set over features is measured too; one over model scores is left out.
+	cfg, dir := workspace(t, 2, withSignalSets(itbSignalSets+`,
+    {"generator": "smoothen", "config": {"columns": "close_SMA_5", "names": "smooth", "window": 3}}`))
 	run(t, "merge", "-c", cfg).ok(t)
 	r := run(t, "check", "warmup", "-c", cfg, "--compare", "10").ok(t)
 	for _, want := range []string{
+		// smoothen's rolling 3 over SMA_5: 2 + 4 rows; declared 2 + the talib set's 59.
+		"smooth                                   6        61  covers",
 		"DEMOUSDT/data.csv: last 10 of 2880 rows compared, histories up to 2870 rows, features_horizon 120",
 		"close_SMA_60                            59        59  covers",
 		"close_STDDEV_60                         59        59  covers",
@@ -90,7 +94,7 @@ func TestCheckWarmup(t *testing.T) {
 	b, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg2, []byte(strings.Replace(string(b), `"functions": ["SMA"]`, `"functions": ["SMA", "EMA"]`, 1)), 0o644)
 	r = run(t, "check", "warmup", "-c", cfg2)
-	r.failsWith(t, "features_horizon 120 is shorter than the history 1 of 18 features need: close_EMA_60 (")
+	r.failsWith(t, "features_horizon 120 is shorter than the history 1 of 19 features need: close_EMA_60 (")
 	if !strings.Contains(r.out, "unbounded  TOO SHORT") {
 		t.Fatalf("output:\n%s", r.out)
 	}
