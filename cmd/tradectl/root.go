@@ -135,6 +135,8 @@ offline run on a generated market.`,
 		newLabelsCmd(a),
 		newTrainCmd(a),
 		newPredictCmd(a),
+		newSignalsCmd(a),
+		newCheckCmd(a),
 		newDemoCmd(a),
 	)
 	return root
