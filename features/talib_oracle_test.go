@@ -60,10 +60,6 @@ var oracleTolerances = map[string]oracleTolerance{
 	"SIN":             {noiseTol, noiseTol, "as ACOS"},
 	"SINH":            {noiseTol, noiseTol, "as ACOS"},
 	"TAN":             {noiseTol, noiseTol, "as ACOS"},
-	"MACD": {1, 1, "go-talib seeds the fast EMA at its own lookback, not at the slow one's, and the signal EMA over the " +
-		"warm-up zeros (go-talib issue #1): about 110 rows after the lookback differ, then bit-identical"},
-	"MACDFIX": {1, 1, "as MACD"},
-	"MACDEXT": {100, 100, "as MACD, for every MA type: go-talib starts each MA at its own lookback and the signal MA over warm-up zeros"},
 	"STOCH": {0.2, 0.1, "slowd with an MA type other than SMA: go-talib's MA over slowk includes slowk's warm-up zeros; " +
 		"25-45 rows (MAMA: 250) after the lookback differ, then bit-identical"},
 	"STOCHRSI": {0.2, 0.4, "fastd with an MA type other than SMA: as STOCH"},
@@ -196,8 +192,8 @@ func loadOracleSlice(tb testing.TB, name string, start time.Time, n int) *oracle
 	tb.Helper()
 	startMs := start.UnixMilli()
 	rowsBefore := int(startMs-time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli())/60000 + n + 10
-	btc := sharedtest.ReadKlines(tb, "BTCUSDT-1m-2023.csv.gz", rowsBefore)
-	eth := sharedtest.ReadKlines(tb, "ETHUSDT-1m-2023.csv.gz", rowsBefore)
+	btc := cachedKlines(tb, "BTCUSDT-1m-2023.csv.gz", rowsBefore)
+	eth := cachedKlines(tb, "ETHUSDT-1m-2023.csv.gz", rowsBefore)
 	s := &oracleSlice{name: name, series: map[string][]float64{}}
 	fill := func(klines []sharedtest.Kline, cols []string, fields []int) {
 		i := 0
@@ -241,6 +237,18 @@ func loadOracleSlice(tb testing.TB, name string, start time.Time, n int) *oracle
 		s.time = append(s.time, startMs+int64(r)*60000)
 	}
 	return s
+}
+
+var klineCache = map[string][]sharedtest.Kline{}
+
+// cachedKlines is sharedtest.ReadKlines(name, n) reading each file once per test binary.
+func cachedKlines(tb testing.TB, name string, n int) []sharedtest.Kline {
+	if k := klineCache[name]; len(k) >= n {
+		return k[:n]
+	}
+	k := sharedtest.ReadKlines(tb, name, n)
+	klineCache[name] = k
+	return k
 }
 
 // oracleRequest and oracleAnswer are the JSON exchanged with scripts/talib-oracle/oracle.js.
@@ -623,4 +631,28 @@ func checkOracleMeta(t *testing.T, meta map[string]oracleMeta) {
 			}
 		}
 	}
+}
+
+// TestTalibMACDIssueExample is the example of issue 8: on BTCUSDT minutes from 2023-06-01
+// 00:00, MACD(12, 26, 9)'s first output row is 00:33 (close 27193.09), where TA-Lib C gives
+// macd -3.6555 and macdsignal 16.7637 (go-talib gave -6.2136 and -1.2407).
+func TestTalibMACDIssueExample(t *testing.T) {
+	s := loadOracleSlice(t, "normal", time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC), 3000)
+	spec, _ := lookupTalib("MACD")
+	got, err := generatorOutputs(oracleCall{spec: spec, slice: s, params: defaults(spec)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.series["close"][33]; c != 27193.09 {
+		t.Fatalf("row 33 close %v, want 27193.09", c)
+	}
+	if !math.IsNaN(got[0][32]) || math.IsNaN(got[0][33]) {
+		t.Fatalf("first MACD output at the wrong row: row 32 %v, row 33 %v", got[0][32], got[0][33])
+	}
+	for k, want := range map[int]float64{0: -3.6555, 1: 16.7637} {
+		if math.Abs(got[k][33]-want) > 0.00005 {
+			t.Errorf("%s at 2023-06-01 00:33 = %.6f, TA-Lib C %.4f", spec.outputs[k], got[k][33], want)
+		}
+	}
+	t.Logf("2023-06-01 00:33: macd %.6f, macdsignal %.6f, macdhist %.6f", got[0][33], got[1][33], got[2][33])
 }
