@@ -163,6 +163,9 @@ var talibFuncs = map[string]*funcSpec{}
 func init() {
 	specs := []funcSpec{
 		// Overlap studies.
+		{name: "ACCBANDS", inputs: inHLC, hasPeriod: true, defPeriod: 20, minPeriod: 2,
+			outputs: []string{"upperband", "middleband", "lowerband"}, lookback: lbN(-1), local: true,
+			run: func(in [][]float64, n int, _ []float64) [][]float64 { return taACCBANDS(in[0], in[1], in[2], n) }},
 		{name: "BBANDS", inputs: inReal, hasPeriod: true, defPeriod: 5, minPeriod: 2,
 			params:  []paramSpec{pFloat("nbdevup", 2, -3e37, 3e37), pFloat("nbdevdn", 2, -3e37, 3e37), pMA("matype")},
 			outputs: []string{"upperband", "middleband", "lowerband"},
@@ -231,6 +234,9 @@ func init() {
 			}},
 		hlcPeriod("CCI", 14, 2, lbN(-1), false, gotalib.Cci),
 		simple("CMO", 14, 2, lbN(0), gotalib.Cmo),
+		{name: "IMI", inputs: []string{"open", "close"}, hasPeriod: true, defPeriod: 14, minPeriod: 2, outputs: outReal,
+			lookback: lbN(-1), local: true,
+			run: func(in [][]float64, n int, _ []float64) [][]float64 { return one(taIMI(in[0], in[1], n)) }},
 		hlcPeriod("DX", 14, 2, func(n int, _ []float64) int { return max(n, 2) }, false, gotalib.Dx),
 		{name: "MACD", inputs: inReal, params: []paramSpec{pInt("fastperiod", 12, 2), pInt("slowperiod", 26, 2), pInt("signalperiod", 9, 1)},
 			outputs:  []string{"macd", "macdsignal", "macdhist"},
@@ -356,6 +362,7 @@ func init() {
 			run: func(in [][]float64, _ int, _ []float64) [][]float64 { return one(gotalib.HtTrendMode(in[0])) }},
 
 		// Statistic functions.
+		nativeFn("AVGDEV", 14, 2, -1, kernelAvgDev),
 		{name: "BETA", inputs: inReal2, hasPeriod: true, defPeriod: 5, minPeriod: 1, outputs: outReal, lookback: lbN(0),
 			run: func(in [][]float64, n int, _ []float64) [][]float64 { return one(gotalib.Beta(in[0], in[1], n)) }},
 		{name: "CORREL", inputs: inReal2, hasPeriod: true, defPeriod: 30, minPeriod: 1, outputs: outReal, lookback: lbN(-1),

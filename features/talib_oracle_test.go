@@ -43,6 +43,7 @@ const noiseTol = 1e-9
 var oracleTolerances = map[string]oracleTolerance{
 	"SMA":             {noiseTol, noiseTol, "per-window sums (the incremental mode needs them) instead of TA-Lib's running sum: float noise"},
 	"SUM":             {noiseTol, noiseTol, "as SMA"},
+	"ACCBANDS":        {noiseTol, noiseTol, "as SMA (its three bands are SMAs)"},
 	"WMA":             {noiseTol, noiseTol, "per-window weighted sums instead of TA-Lib's running sums: float noise"},
 	"MA":              {noiseTol, noiseTol, "go-talib's SMA/WMA sum in another order: float noise"},
 	"MAMA":            {noiseTol, noiseTol, "go-talib evaluates the same formulas in another order: float noise"},
