@@ -17,10 +17,9 @@ import (
 // Known go-talib deviations, handled or documented here:
 //   - go-talib writes 0 (not NaN) into the look-back rows; the generator overwrites the
 //     first lookback rows with NaN using the lookback below.
-//   - MACD and MACDFIX seed the fast EMA independently of the slow one (go-talib issue #1),
-//     and the signal EMA is seeded with the zeros of the MACD warm-up, so early values differ
-//     from TA-Lib C; the difference decays geometrically and is negligible after about 100
-//     rows. Its MACD line is also written one row before TA-Lib's lookback; that row is NaN here.
+//   - MACD, MACDFIX and MACDEXT seed the fast average independently of the slow one (go-talib
+//     issue #1) and the signal average over the zeros of the MACD warm-up, so their first ~110
+//     outputs differ from TA-Lib C; they are computed here as TA-Lib does (talib_macd.go).
 //   - HT_DCPHASE writes its first value at row 0 instead of row 63 (its output is shifted
 //     left by the lookback, which would leak future values); the wrapper shifts it back.
 //   - STDDEV inside BBANDS zeroes variances below 1e-14 (newer TA-Lib) while the native
@@ -164,6 +163,9 @@ var talibFuncs = map[string]*funcSpec{}
 func init() {
 	specs := []funcSpec{
 		// Overlap studies.
+		{name: "ACCBANDS", inputs: inHLC, hasPeriod: true, defPeriod: 20, minPeriod: 2,
+			outputs: []string{"upperband", "middleband", "lowerband"}, lookback: lbN(-1), local: true,
+			run: func(in [][]float64, n int, _ []float64) [][]float64 { return taACCBANDS(in[0], in[1], in[2], n) }},
 		{name: "BBANDS", inputs: inReal, hasPeriod: true, defPeriod: 5, minPeriod: 2,
 			params:  []paramSpec{pFloat("nbdevup", 2, -3e37, 3e37), pFloat("nbdevdn", 2, -3e37, 3e37), pMA("matype")},
 			outputs: []string{"upperband", "middleband", "lowerband"},
@@ -232,12 +234,15 @@ func init() {
 			}},
 		hlcPeriod("CCI", 14, 2, lbN(-1), false, gotalib.Cci),
 		simple("CMO", 14, 2, lbN(0), gotalib.Cmo),
+		{name: "IMI", inputs: []string{"open", "close"}, hasPeriod: true, defPeriod: 14, minPeriod: 2, outputs: outReal,
+			lookback: lbN(-1), local: true,
+			run: func(in [][]float64, n int, _ []float64) [][]float64 { return one(taIMI(in[0], in[1], n)) }},
 		hlcPeriod("DX", 14, 2, func(n int, _ []float64) int { return max(n, 2) }, false, gotalib.Dx),
 		{name: "MACD", inputs: inReal, params: []paramSpec{pInt("fastperiod", 12, 2), pInt("slowperiod", 26, 2), pInt("signalperiod", 9, 1)},
 			outputs:  []string{"macd", "macdsignal", "macdhist"},
 			lookback: func(_ int, p []float64) int { return max(int(p[0]), int(p[1])) - 1 + int(p[2]) - 1 },
 			run: func(in [][]float64, _ int, p []float64) [][]float64 {
-				return three(gotalib.Macd(in[0], int(p[0]), int(p[1]), int(p[2])))
+				return taMACD(in[0], int(p[0]), int(p[1]), int(p[2]), false)
 			}},
 		{name: "MACDEXT", inputs: inReal, params: []paramSpec{pInt("fastperiod", 12, 2), pMA("fastmatype"), pInt("slowperiod", 26, 2), pMA("slowmatype"),
 			pInt("signalperiod", 9, 1), pMA("signalmatype")},
@@ -246,11 +251,11 @@ func init() {
 				return max(maLookback(int(p[0]), int(p[1])), maLookback(int(p[2]), int(p[3]))) + maLookback(int(p[4]), int(p[5]))
 			},
 			run: func(in [][]float64, _ int, p []float64) [][]float64 {
-				return three(gotalib.MacdExt(in[0], int(p[0]), ma(p[1]), int(p[2]), ma(p[3]), int(p[4]), ma(p[5])))
+				return taMACDEXT(in[0], int(p[0]), int(p[1]), int(p[2]), int(p[3]), int(p[4]), int(p[5]))
 			}},
 		{name: "MACDFIX", inputs: inReal, params: []paramSpec{pInt("signalperiod", 9, 1)}, outputs: []string{"macd", "macdsignal", "macdhist"},
 			lookback: func(_ int, p []float64) int { return 25 + int(p[0]) - 1 },
-			run:      func(in [][]float64, _ int, p []float64) [][]float64 { return three(gotalib.MacdFix(in[0], int(p[0]))) }},
+			run:      func(in [][]float64, _ int, p []float64) [][]float64 { return taMACD(in[0], 12, 26, int(p[0]), true) }},
 		{name: "MFI", inputs: inHLCV, hasPeriod: true, defPeriod: 14, minPeriod: 2, outputs: outReal, lookback: lbN(0),
 			run: func(in [][]float64, n int, _ []float64) [][]float64 {
 				return one(gotalib.Mfi(in[0], in[1], in[2], in[3], n))
@@ -357,6 +362,7 @@ func init() {
 			run: func(in [][]float64, _ int, _ []float64) [][]float64 { return one(gotalib.HtTrendMode(in[0])) }},
 
 		// Statistic functions.
+		nativeFn("AVGDEV", 14, 2, -1, kernelAvgDev),
 		{name: "BETA", inputs: inReal2, hasPeriod: true, defPeriod: 5, minPeriod: 1, outputs: outReal, lookback: lbN(0),
 			run: func(in [][]float64, n int, _ []float64) [][]float64 { return one(gotalib.Beta(in[0], in[1], n)) }},
 		{name: "CORREL", inputs: inReal2, hasPeriod: true, defPeriod: 30, minPeriod: 1, outputs: outReal, lookback: lbN(-1),
