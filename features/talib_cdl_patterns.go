@@ -1,0 +1,183 @@
+package features
+
+// The 61 candlestick pattern functions of TA-Lib 0.4.0, ported from ta_func/ta_CDL*.c with
+// the same conditions in the same order. Each kernel examines candles start..n-1 (start is
+// the lookback) and writes -100/0/+100 (CDLHIKKAKE and CDLHIKKAKEMOD also ±200) into out;
+// the period totals move after each candle exactly as in the C loop.
+
+// cdlPatterns is the table of candlestick functions, in TA-Lib's alphabetical order.
+var cdlPatterns = []cdlPattern{
+	{name: "CDL2CROWS", lookback: csBodyLong.period + 2, run: cdl2Crows},
+	{name: "CDL3BLACKCROWS", lookback: csShadowVeryShort.period + 3, run: cdl3BlackCrows},
+	{name: "CDL3INSIDE", lookback: maxAvgPeriod(csBodyShort, csBodyLong) + 2, run: cdl3Inside},
+	{name: "CDL3LINESTRIKE", lookback: csNear.period + 3, run: cdl3LineStrike},
+	{name: "CDL3OUTSIDE", lookback: 3, run: cdl3Outside},
+	{name: "CDL3STARSINSOUTH", lookback: maxAvgPeriod(csShadowVeryShort, csShadowLong, csBodyLong, csBodyShort) + 2, run: cdl3StarsInSouth},
+	{name: "CDL3WHITESOLDIERS", lookback: maxAvgPeriod(csShadowVeryShort, csBodyShort, csFar, csNear) + 2, run: cdl3WhiteSoldiers},
+	{name: "CDLABANDONEDBABY", lookback: maxAvgPeriod(csBodyDoji, csBodyLong, csBodyShort) + 2, pen: 0.3, run: cdlAbandonedBaby},
+	{name: "CDLADVANCEBLOCK", lookback: maxAvgPeriod(csShadowLong, csShadowShort, csFar, csNear, csBodyLong) + 2, run: cdlAdvanceBlock},
+}
+
+// sign100 is a candle color times 100.
+func sign100(color int) float64 { return float64(color * 100) }
+
+func cdl2Crows(d *candles, start int, _ float64, out []float64) {
+	bl := d.total(csBodyLong, start, 2)
+	for i := start; i < len(out); i++ {
+		if d.color(i-2) == 1 && d.body(i-2) > bl.avg(i-2) &&
+			d.color(i-1) == -1 && d.rbGapUp(i-1, i-2) &&
+			d.color(i) == -1 && d.o[i] < d.o[i-1] && d.o[i] > d.c[i-1] &&
+			d.c[i] > d.o[i-2] && d.c[i] < d.c[i-2] {
+			out[i] = -100
+		}
+		bl.next(i)
+	}
+}
+
+func cdl3BlackCrows(d *candles, start int, _ float64, out []float64) {
+	sv2, sv1, sv0 := d.total(csShadowVeryShort, start, 2), d.total(csShadowVeryShort, start, 1), d.total(csShadowVeryShort, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.color(i-3) == 1 && d.color(i-2) == -1 && d.color(i-1) == -1 && d.color(i) == -1 &&
+			d.o[i-1] < d.o[i-2] && d.o[i-1] > d.c[i-2] &&
+			d.o[i] < d.o[i-1] && d.o[i] > d.c[i-1] &&
+			d.h[i-3] > d.c[i-2] && d.c[i-2] > d.c[i-1] && d.c[i-1] > d.c[i] &&
+			d.lower(i-2) < sv2.avg(i-2) && d.lower(i-1) < sv1.avg(i-1) && d.lower(i) < sv0.avg(i) {
+			out[i] = -100
+		}
+		sv2.next(i)
+		sv1.next(i)
+		sv0.next(i)
+	}
+}
+
+func cdl3Inside(d *candles, start int, _ float64, out []float64) {
+	bl, bs := d.total(csBodyLong, start, 2), d.total(csBodyShort, start, 1)
+	for i := start; i < len(out); i++ {
+		if d.bodyTop(i-1) < d.bodyTop(i-2) && d.bodyBottom(i-1) > d.bodyBottom(i-2) &&
+			((d.color(i-2) == 1 && d.color(i) == -1 && d.c[i] < d.o[i-2]) ||
+				(d.color(i-2) == -1 && d.color(i) == 1 && d.c[i] > d.o[i-2])) &&
+			d.body(i-2) > bl.avg(i-2) && d.body(i-1) <= bs.avg(i-1) {
+			out[i] = sign100(-d.color(i - 2))
+		}
+		bl.next(i)
+		bs.next(i)
+	}
+}
+
+func cdl3LineStrike(d *candles, start int, _ float64, out []float64) {
+	n3, n2 := d.total(csNear, start, 3), d.total(csNear, start, 2)
+	for i := start; i < len(out); i++ {
+		if d.color(i-3) == d.color(i-2) && d.color(i-2) == d.color(i-1) && d.color(i) == -d.color(i-1) &&
+			d.o[i-2] >= d.bodyBottom(i-3)-n3.avg(i-3) && d.o[i-2] <= d.bodyTop(i-3)+n3.avg(i-3) &&
+			d.o[i-1] >= d.bodyBottom(i-2)-n2.avg(i-2) && d.o[i-1] <= d.bodyTop(i-2)+n2.avg(i-2) &&
+			((d.color(i-1) == 1 && d.c[i-1] > d.c[i-2] && d.c[i-2] > d.c[i-3] && d.o[i] > d.c[i-1] && d.c[i] < d.o[i-3]) ||
+				(d.color(i-1) == -1 && d.c[i-1] < d.c[i-2] && d.c[i-2] < d.c[i-3] && d.o[i] < d.c[i-1] && d.c[i] > d.o[i-3])) {
+			out[i] = sign100(d.color(i - 1))
+		}
+		n3.next(i)
+		n2.next(i)
+	}
+}
+
+func cdl3Outside(d *candles, start int, _ float64, out []float64) {
+	for i := start; i < len(out); i++ {
+		if (d.color(i-1) == 1 && d.color(i-2) == -1 && d.c[i-1] > d.o[i-2] && d.o[i-1] < d.c[i-2] && d.c[i] > d.c[i-1]) ||
+			(d.color(i-1) == -1 && d.color(i-2) == 1 && d.o[i-1] > d.c[i-2] && d.c[i-1] < d.o[i-2] && d.c[i] < d.c[i-1]) {
+			out[i] = sign100(d.color(i - 1))
+		}
+	}
+}
+
+func cdl3StarsInSouth(d *candles, start int, _ float64, out []float64) {
+	bl, sl := d.total(csBodyLong, start, 2), d.total(csShadowLong, start, 2)
+	sv1, sv0 := d.total(csShadowVeryShort, start, 1), d.total(csShadowVeryShort, start, 0)
+	bs := d.total(csBodyShort, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.color(i-2) == -1 && d.color(i-1) == -1 && d.color(i) == -1 &&
+			d.body(i-2) > bl.avg(i-2) && d.lower(i-2) > sl.avg(i-2) &&
+			d.body(i-1) < d.body(i-2) && d.o[i-1] > d.c[i-2] && d.o[i-1] <= d.h[i-2] &&
+			d.l[i-1] < d.c[i-2] && d.l[i-1] >= d.l[i-2] && d.lower(i-1) > sv1.avg(i-1) &&
+			d.body(i) < bs.avg(i) && d.lower(i) < sv0.avg(i) && d.upper(i) < sv0.avg(i) &&
+			d.l[i] > d.l[i-1] && d.h[i] < d.h[i-1] {
+			out[i] = 100
+		}
+		bl.next(i)
+		sl.next(i)
+		sv1.next(i)
+		sv0.next(i)
+		bs.next(i)
+	}
+}
+
+func cdl3WhiteSoldiers(d *candles, start int, _ float64, out []float64) {
+	sv2, sv1, sv0 := d.total(csShadowVeryShort, start, 2), d.total(csShadowVeryShort, start, 1), d.total(csShadowVeryShort, start, 0)
+	n2, n1 := d.total(csNear, start, 2), d.total(csNear, start, 1)
+	f2, f1 := d.total(csFar, start, 2), d.total(csFar, start, 1)
+	bs := d.total(csBodyShort, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.color(i-2) == 1 && d.upper(i-2) < sv2.avg(i-2) &&
+			d.color(i-1) == 1 && d.upper(i-1) < sv1.avg(i-1) &&
+			d.color(i) == 1 && d.upper(i) < sv0.avg(i) &&
+			d.c[i] > d.c[i-1] && d.c[i-1] > d.c[i-2] &&
+			d.o[i-1] > d.o[i-2] && d.o[i-1] <= d.c[i-2]+n2.avg(i-2) &&
+			d.o[i] > d.o[i-1] && d.o[i] <= d.c[i-1]+n1.avg(i-1) &&
+			d.body(i-1) > d.body(i-2)-f2.avg(i-2) && d.body(i) > d.body(i-1)-f1.avg(i-1) &&
+			d.body(i) > bs.avg(i) {
+			out[i] = 100
+		}
+		sv2.next(i)
+		sv1.next(i)
+		sv0.next(i)
+		f2.next(i)
+		n2.next(i)
+		f1.next(i)
+		n1.next(i)
+		bs.next(i)
+	}
+}
+
+func cdlAbandonedBaby(d *candles, start int, pen float64, out []float64) {
+	bl, bd, bs := d.total(csBodyLong, start, 2), d.total(csBodyDoji, start, 1), d.total(csBodyShort, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.body(i-2) > bl.avg(i-2) && d.body(i-1) <= bd.avg(i-1) && d.body(i) > bs.avg(i) &&
+			((d.color(i-2) == 1 && d.color(i) == -1 && d.c[i] < d.c[i-2]-float64(d.body(i-2)*pen) &&
+				d.gapUp(i-1, i-2) && d.gapDown(i, i-1)) ||
+				(d.color(i-2) == -1 && d.color(i) == 1 && d.c[i] > d.c[i-2]+float64(d.body(i-2)*pen) &&
+					d.gapDown(i-1, i-2) && d.gapUp(i, i-1))) {
+			out[i] = sign100(d.color(i))
+		}
+		bl.next(i)
+		bd.next(i)
+		bs.next(i)
+	}
+}
+
+func cdlAdvanceBlock(d *candles, start int, _ float64, out []float64) {
+	ss2, ss1, ss0 := d.total(csShadowShort, start, 2), d.total(csShadowShort, start, 1), d.total(csShadowShort, start, 0)
+	sl0 := d.total(csShadowLong, start, 0)
+	n2, n1 := d.total(csNear, start, 2), d.total(csNear, start, 1)
+	f2, f1 := d.total(csFar, start, 2), d.total(csFar, start, 1)
+	bl := d.total(csBodyLong, start, 2)
+	for i := start; i < len(out); i++ {
+		if d.color(i-2) == 1 && d.color(i-1) == 1 && d.color(i) == 1 &&
+			d.c[i] > d.c[i-1] && d.c[i-1] > d.c[i-2] &&
+			d.o[i-1] > d.o[i-2] && d.o[i-1] <= d.c[i-2]+n2.avg(i-2) &&
+			d.o[i] > d.o[i-1] && d.o[i] <= d.c[i-1]+n1.avg(i-1) &&
+			d.body(i-2) > bl.avg(i-2) && d.upper(i-2) < ss2.avg(i-2) &&
+			((d.body(i-1) < d.body(i-2)-f2.avg(i-2) && d.body(i) < d.body(i-1)+n1.avg(i-1)) ||
+				d.body(i) < d.body(i-1)-f1.avg(i-1) ||
+				(d.body(i) < d.body(i-1) && d.body(i-1) < d.body(i-2) && (d.upper(i) > ss0.avg(i) || d.upper(i-1) > ss1.avg(i-1))) ||
+				(d.body(i) < d.body(i-1) && d.upper(i) > sl0.avg(i))) {
+			out[i] = -100
+		}
+		ss2.next(i)
+		ss1.next(i)
+		ss0.next(i)
+		sl0.next(i)
+		f2.next(i)
+		n2.next(i)
+		f1.next(i)
+		n1.next(i)
+		bl.next(i)
+	}
+}
