@@ -16,6 +16,20 @@ var cdlPatterns = []cdlPattern{
 	{name: "CDL3WHITESOLDIERS", lookback: maxAvgPeriod(csShadowVeryShort, csBodyShort, csFar, csNear) + 2, run: cdl3WhiteSoldiers},
 	{name: "CDLABANDONEDBABY", lookback: maxAvgPeriod(csBodyDoji, csBodyLong, csBodyShort) + 2, pen: 0.3, run: cdlAbandonedBaby},
 	{name: "CDLADVANCEBLOCK", lookback: maxAvgPeriod(csShadowLong, csShadowShort, csFar, csNear, csBodyLong) + 2, run: cdlAdvanceBlock},
+	{name: "CDLBELTHOLD", lookback: maxAvgPeriod(csBodyLong, csShadowVeryShort), run: cdlBeltHold},
+	{name: "CDLBREAKAWAY", lookback: csBodyLong.period + 4, run: cdlBreakaway},
+	{name: "CDLCLOSINGMARUBOZU", lookback: maxAvgPeriod(csBodyLong, csShadowVeryShort), run: cdlClosingMarubozu},
+	{name: "CDLCONCEALBABYSWALL", lookback: csShadowVeryShort.period + 3, run: cdlConcealBabysWall},
+	{name: "CDLCOUNTERATTACK", lookback: maxAvgPeriod(csEqual, csBodyLong) + 1, run: cdlCounterAttack},
+	{name: "CDLDARKCLOUDCOVER", lookback: csBodyLong.period + 1, pen: 0.5, run: cdlDarkCloudCover},
+	{name: "CDLDOJI", lookback: csBodyDoji.period, run: cdlDoji},
+	{name: "CDLDOJISTAR", lookback: maxAvgPeriod(csBodyDoji, csBodyLong) + 1, run: cdlDojiStar},
+	{name: "CDLDRAGONFLYDOJI", lookback: maxAvgPeriod(csBodyDoji, csShadowVeryShort), run: cdlDragonflyDoji},
+	{name: "CDLENGULFING", lookback: 2, run: cdlEngulfing},
+	{name: "CDLEVENINGDOJISTAR", lookback: maxAvgPeriod(csBodyDoji, csBodyLong, csBodyShort) + 2, pen: 0.3, run: cdlEveningDojiStar},
+	{name: "CDLEVENINGSTAR", lookback: maxAvgPeriod(csBodyShort, csBodyLong) + 2, pen: 0.3, run: cdlEveningStar},
+	{name: "CDLMORNINGDOJISTAR", lookback: maxAvgPeriod(csBodyDoji, csBodyLong, csBodyShort) + 2, pen: 0.3, run: cdlMorningDojiStar},
+	{name: "CDLMORNINGSTAR", lookback: maxAvgPeriod(csBodyShort, csBodyLong) + 2, pen: 0.3, run: cdlMorningStar},
 }
 
 // sign100 is a candle color times 100.
@@ -180,4 +194,171 @@ func cdlAdvanceBlock(d *candles, start int, _ float64, out []float64) {
 		n1.next(i)
 		bl.next(i)
 	}
+}
+
+func cdlBeltHold(d *candles, start int, _ float64, out []float64) {
+	bl, sv := d.total(csBodyLong, start, 0), d.total(csShadowVeryShort, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.body(i) > bl.avg(i) &&
+			((d.color(i) == 1 && d.lower(i) < sv.avg(i)) || (d.color(i) == -1 && d.upper(i) < sv.avg(i))) {
+			out[i] = sign100(d.color(i))
+		}
+		bl.next(i)
+		sv.next(i)
+	}
+}
+
+func cdlBreakaway(d *candles, start int, _ float64, out []float64) {
+	bl := d.total(csBodyLong, start, 4)
+	for i := start; i < len(out); i++ {
+		if d.color(i-4) == d.color(i-3) && d.color(i-3) == d.color(i-1) && d.color(i-1) == -d.color(i) &&
+			d.body(i-4) > bl.avg(i-4) &&
+			((d.color(i-4) == -1 && d.rbGapDown(i-3, i-4) && d.h[i-2] < d.h[i-3] && d.l[i-2] < d.l[i-3] &&
+				d.h[i-1] < d.h[i-2] && d.l[i-1] < d.l[i-2] && d.c[i] > d.o[i-3] && d.c[i] < d.c[i-4]) ||
+				(d.color(i-4) == 1 && d.rbGapUp(i-3, i-4) && d.h[i-2] > d.h[i-3] && d.l[i-2] > d.l[i-3] &&
+					d.h[i-1] > d.h[i-2] && d.l[i-1] > d.l[i-2] && d.c[i] < d.o[i-3] && d.c[i] > d.c[i-4])) {
+			out[i] = sign100(d.color(i))
+		}
+		bl.next(i)
+	}
+}
+
+func cdlClosingMarubozu(d *candles, start int, _ float64, out []float64) {
+	bl, sv := d.total(csBodyLong, start, 0), d.total(csShadowVeryShort, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.body(i) > bl.avg(i) &&
+			((d.color(i) == 1 && d.upper(i) < sv.avg(i)) || (d.color(i) == -1 && d.lower(i) < sv.avg(i))) {
+			out[i] = sign100(d.color(i))
+		}
+		bl.next(i)
+		sv.next(i)
+	}
+}
+
+func cdlConcealBabysWall(d *candles, start int, _ float64, out []float64) {
+	sv3, sv2, sv1 := d.total(csShadowVeryShort, start, 3), d.total(csShadowVeryShort, start, 2), d.total(csShadowVeryShort, start, 1)
+	for i := start; i < len(out); i++ {
+		if d.color(i-3) == -1 && d.color(i-2) == -1 && d.color(i-1) == -1 && d.color(i) == -1 &&
+			d.lower(i-3) < sv3.avg(i-3) && d.upper(i-3) < sv3.avg(i-3) &&
+			d.lower(i-2) < sv2.avg(i-2) && d.upper(i-2) < sv2.avg(i-2) &&
+			d.rbGapDown(i-1, i-2) && d.upper(i-1) > sv1.avg(i-1) && d.h[i-1] > d.c[i-2] &&
+			d.h[i] > d.h[i-1] && d.l[i] < d.l[i-1] {
+			out[i] = 100
+		}
+		sv3.next(i)
+		sv2.next(i)
+		sv1.next(i)
+	}
+}
+
+func cdlCounterAttack(d *candles, start int, _ float64, out []float64) {
+	eq := d.total(csEqual, start, 1)
+	bl1, bl0 := d.total(csBodyLong, start, 1), d.total(csBodyLong, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.color(i-1) == -d.color(i) && d.body(i-1) > bl1.avg(i-1) && d.body(i) > bl0.avg(i) &&
+			d.c[i] <= d.c[i-1]+eq.avg(i-1) && d.c[i] >= d.c[i-1]-eq.avg(i-1) {
+			out[i] = sign100(d.color(i))
+		}
+		eq.next(i)
+		bl1.next(i)
+		bl0.next(i)
+	}
+}
+
+func cdlDarkCloudCover(d *candles, start int, pen float64, out []float64) {
+	bl := d.total(csBodyLong, start, 1)
+	for i := start; i < len(out); i++ {
+		if d.color(i-1) == 1 && d.body(i-1) > bl.avg(i-1) && d.color(i) == -1 &&
+			d.o[i] > d.h[i-1] && d.c[i] > d.o[i-1] && d.c[i] < d.c[i-1]-float64(d.body(i-1)*pen) {
+			out[i] = -100
+		}
+		bl.next(i)
+	}
+}
+
+func cdlDoji(d *candles, start int, _ float64, out []float64) {
+	bd := d.total(csBodyDoji, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.body(i) <= bd.avg(i) {
+			out[i] = 100
+		}
+		bd.next(i)
+	}
+}
+
+func cdlDojiStar(d *candles, start int, _ float64, out []float64) {
+	bl, bd := d.total(csBodyLong, start, 1), d.total(csBodyDoji, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.body(i-1) > bl.avg(i-1) && d.body(i) <= bd.avg(i) &&
+			((d.color(i-1) == 1 && d.rbGapUp(i, i-1)) || (d.color(i-1) == -1 && d.rbGapDown(i, i-1))) {
+			out[i] = sign100(-d.color(i - 1))
+		}
+		bl.next(i)
+		bd.next(i)
+	}
+}
+
+func cdlDragonflyDoji(d *candles, start int, _ float64, out []float64) {
+	bd, sv := d.total(csBodyDoji, start, 0), d.total(csShadowVeryShort, start, 0)
+	for i := start; i < len(out); i++ {
+		if d.body(i) <= bd.avg(i) && d.upper(i) < sv.avg(i) && d.lower(i) > sv.avg(i) {
+			out[i] = 100
+		}
+		bd.next(i)
+		sv.next(i)
+	}
+}
+
+// cdlEngulfing is the engulfing of TA-Lib C as checked (talib-web, the SVN sources after the
+// 0.4.0 release): ±100 when the second real body engulfs the first strictly, ±80 when the
+// two bodies match on one end (the 0.4.0 release gave 0 there).
+func cdlEngulfing(d *candles, start int, _ float64, out []float64) {
+	for i := start; i < len(out); i++ {
+		if (d.color(i) == 1 && d.color(i-1) == -1 &&
+			((d.c[i] >= d.o[i-1] && d.o[i] < d.c[i-1]) || (d.c[i] > d.o[i-1] && d.o[i] <= d.c[i-1]))) ||
+			(d.color(i) == -1 && d.color(i-1) == 1 &&
+				((d.o[i] >= d.c[i-1] && d.c[i] < d.o[i-1]) || (d.o[i] > d.c[i-1] && d.c[i] <= d.o[i-1]))) {
+			if d.o[i] != d.c[i-1] && d.c[i] != d.o[i-1] {
+				out[i] = sign100(d.color(i))
+			} else {
+				out[i] = float64(d.color(i) * 80)
+			}
+		}
+	}
+}
+
+// starKernel is the evening (color -1) and morning (color 1) star and doji star: a long
+// candle, a star whose body (doji or short, by the star setting) gaps away, and a third
+// candle of the other color, not short, closing well within the first body.
+func starKernel(d *candles, start int, pen float64, out []float64, color int, star candleSetting) {
+	bl, bs, bs2 := d.total(csBodyLong, start, 2), d.total(star, start, 1), d.total(csBodyShort, start, 0)
+	for i := start; i < len(out); i++ {
+		gap, within := d.rbGapUp(i-1, i-2), d.c[i] < d.c[i-2]-float64(d.body(i-2)*pen)
+		if color == 1 {
+			gap, within = d.rbGapDown(i-1, i-2), d.c[i] > d.c[i-2]+float64(d.body(i-2)*pen)
+		}
+		if d.color(i-2) == -color && d.color(i) == color && gap && within &&
+			d.body(i-2) > bl.avg(i-2) && d.body(i-1) <= bs.avg(i-1) && d.body(i) > bs2.avg(i) {
+			out[i] = sign100(color)
+		}
+		bl.next(i)
+		bs.next(i)
+		bs2.next(i)
+	}
+}
+
+func cdlEveningDojiStar(d *candles, start int, pen float64, out []float64) {
+	starKernel(d, start, pen, out, -1, csBodyDoji)
+}
+
+func cdlEveningStar(d *candles, start int, pen float64, out []float64) {
+	starKernel(d, start, pen, out, -1, csBodyShort)
+}
+
+func cdlMorningDojiStar(d *candles, start int, pen float64, out []float64) {
+	starKernel(d, start, pen, out, 1, csBodyDoji)
+}
+
+func cdlMorningStar(d *candles, start int, pen float64, out []float64) {
+	starKernel(d, start, pen, out, 1, csBodyShort)
 }
