@@ -5,8 +5,11 @@ package features
 // the lookback) and writes -100/0/+100 (CDLHIKKAKE and CDLHIKKAKEMOD also ±200) into out;
 // the period totals move after each candle exactly as in the C loop.
 
-// cdlPatterns is the table of candlestick functions, in TA-Lib's alphabetical order.
-var cdlPatterns = []cdlPattern{
+// cdlPatterns is the table of the 61 candlestick functions.
+var cdlPatterns = append(append([]cdlPattern(nil), cdlPatterns1...), cdlPatterns2...)
+
+// cdlPatterns1 is the first part of the table, in TA-Lib's alphabetical order.
+var cdlPatterns1 = []cdlPattern{
 	{name: "CDL2CROWS", lookback: csBodyLong.period + 2, run: cdl2Crows},
 	{name: "CDL3BLACKCROWS", lookback: csShadowVeryShort.period + 3, run: cdl3BlackCrows},
 	{name: "CDL3INSIDE", lookback: maxAvgPeriod(csBodyShort, csBodyLong) + 2, run: cdl3Inside},
@@ -298,15 +301,25 @@ func cdlDojiStar(d *candles, start int, _ float64, out []float64) {
 	}
 }
 
-func cdlDragonflyDoji(d *candles, start int, _ float64, out []float64) {
+// oneShadowDoji is the dragonfly (long lower shadow) and gravestone (long upper shadow) doji:
+// a doji body, the other shadow very short, the named one not very short.
+func oneShadowDoji(d *candles, start int, out []float64, upperLong bool) {
 	bd, sv := d.total(csBodyDoji, start, 0), d.total(csShadowVeryShort, start, 0)
 	for i := start; i < len(out); i++ {
-		if d.body(i) <= bd.avg(i) && d.upper(i) < sv.avg(i) && d.lower(i) > sv.avg(i) {
+		short, long := d.upper(i), d.lower(i)
+		if upperLong {
+			short, long = long, short
+		}
+		if d.body(i) <= bd.avg(i) && short < sv.avg(i) && long > sv.avg(i) {
 			out[i] = 100
 		}
 		bd.next(i)
 		sv.next(i)
 	}
+}
+
+func cdlDragonflyDoji(d *candles, start int, _ float64, out []float64) {
+	oneShadowDoji(d, start, out, false)
 }
 
 // cdlEngulfing is the engulfing of TA-Lib C as checked (talib-web, the SVN sources after the
