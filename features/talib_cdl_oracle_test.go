@@ -5,6 +5,8 @@ package features
 import (
 	"encoding/binary"
 	"fmt"
+	"math/rand"
+	"strconv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,6 +41,13 @@ func TestCDLOracle(t *testing.T) {
 		{"halt", hi - 20000, hi + 20000},
 		{"mid2023", 300000, 400000}, // talib-web has 16 MB of memory: no whole year
 	}
+	// A synthetic tape on a 0.5 price grid with frequent gaps, marubozu and equal prices,
+	// where the rare patterns (kicking, mat hold, abandoned baby, ...) occur.
+	all = append(all, stressKlines(200000)...)
+	slices = append(slices, struct {
+		name   string
+		lo, hi int
+	}{"synthetic", len(all) - 200000, len(all)})
 	script, _ := filepath.Abs("../scripts/cdl-oracle.mjs")
 	for _, s := range slices {
 		dir := t.TempDir()
@@ -99,4 +108,43 @@ func TestCDLOracle(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stressKlines makes n candles on a 0.5 grid: gaps, zero shadows and equal prices are common.
+func stressKlines(n int) []sharedtest.Kline {
+	r := rand.New(rand.NewSource(8))
+	pick := func(v ...float64) float64 { return v[r.Intn(len(v))] }
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	out := make([]sharedtest.Kline, n)
+	c := 1000.0
+	for i := range out {
+		o := c + pick(0, 0, 0.5, -0.5, 3, -3, 8, -8)
+		c = o + pick(0, 0.5, -0.5, 1, -1, 2, -2, 5, -5, 12, -12)
+		if c < 100 {
+			c = 1000
+		}
+		h := max(o, c) + pick(0, 0, 0.5, 1, 3, 8)
+		l := min(o, c) - pick(0, 0, 0.5, 1, 3, 8)
+		out[i].Fields = [11]string{f(o), f(h), f(l), f(c)}
+	}
+	// Templates of mat hold and counterattack, jittered, every 40 candles.
+	mathold := [][4]float64{{0, 21, -1, 20}, {24, 25, 21, 22}, {21, 22, 18, 19}, {18, 19, 16, 16.5}, {19, 31, 18, 30}}
+	counter := [][4]float64{{0, 1, -21, -20}, {-40, -19, -41, -20}}
+	for i := 40; i+5 < n; i += 40 {
+		tpl := mathold
+		if i%80 == 0 {
+			tpl = counter
+		}
+		base, _ := strconv.ParseFloat(out[i-1].Fields[3], 64)
+		for k, v := range tpl {
+			var row [4]float64
+			for j := range row {
+				row[j] = base + v[j] + pick(0, 0, 0.5, -0.5)
+			}
+			row[1] = max(row[0], row[1], row[2], row[3])
+			row[2] = min(row[0], row[1], row[2], row[3])
+			out[i+k].Fields = [11]string{f(row[0]), f(row[1]), f(row[2]), f(row[3])}
+		}
+	}
+	return out
 }

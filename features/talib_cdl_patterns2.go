@@ -373,7 +373,7 @@ func cdlMatHold(d *candles, start int, pen float64, out []float64) {
 	bs3, bs2, bs1 := d.total(csBodyShort, start, 3), d.total(csBodyShort, start, 2), d.total(csBodyShort, start, 1)
 	for i := start; i < len(out); i++ {
 		deep := d.c[i-4] - float64(d.body(i-4)*pen)
-		if d.body(i-4) > bl4.avg(i-4) && d.body(i-3) <= bs3.avg(i-3) && d.body(i-2) <= bs2.avg(i-2) && d.body(i-1) <= bs1.avg(i-1) &&
+		if d.body(i-4) > bl4.avg(i-4) && d.body(i-3) < bs3.avg(i-3) && d.body(i-2) < bs2.avg(i-2) && d.body(i-1) < bs1.avg(i-1) &&
 			d.color(i-4) == 1 && d.color(i-3) == -1 && d.color(i) == 1 &&
 			d.rbGapUp(i-3, i-4) &&
 			d.bodyBottom(i-2) < d.c[i-4] && d.bodyBottom(i-1) < d.c[i-4] &&
