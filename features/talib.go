@@ -459,7 +459,7 @@ func (g *talibGen) Generate(in *frame.Frame) ([]frame.Column, error) {
 	cols := make([]frame.Column, 0, len(g.outputs))
 	for ci, c := range g.calls {
 		for k, name := range c.names {
-			cols = append(cols, frame.Column{Name: name, Kind: frame.Float, Data: results[ci][k]})
+			cols = append(cols, frame.Column{Name: name, Kind: c.spec.outputKind(), Data: results[ci][k]})
 		}
 	}
 	return cols, nil
