@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/adshao/go-binance/v2 v2.8.12
+	github.com/go-telegram/bot v1.24.0
 	github.com/markcheno/go-talib v0.0.0-20250114000313-ec55a20c902f
 	github.com/spf13/cobra v1.10.2
 	gonum.org/v1/gonum v0.17.0
