@@ -79,6 +79,9 @@ type Config struct {
 	APISecret        Secret `json:"api_secret"`
 	TelegramBotToken Secret `json:"telegram_bot_token"`
 	TelegramChatID   string `json:"telegram_chat_id"`
+	// TelegramAPIURL is the Bot API base URL; requests go to <url>/bot<token>/<method>
+	// (tests and replays point it at a local fake).
+	TelegramAPIURL string `json:"telegram_api_url"`
 
 	MergeFileName        string `json:"merge_file_name"`
 	FeatureFileName      string `json:"feature_file_name"`
@@ -157,6 +160,7 @@ func Default() Config {
 		FeaturesHorizon:      10,
 		AppendOverlapRecords: 5,
 		BinanceMarket:        "spot",
+		TelegramAPIURL:       "https://api.telegram.org",
 	}
 }
 
