@@ -149,14 +149,11 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	}
 	defer unlock()
 	s = &store{path: filepath.Join(dir, FileName), openAppend: o.OpenAppend}
-	if s.openAppend == nil {
-		s.openAppend = openAppend
-	}
 	res.Path = s.path
 	removeStaleTemps(s.path)
 	if err := s.open(overlap); errors.Is(err, ErrEmptyFile) {
 		log.Warn("klines.csv holds no header (empty or torn at creation); starting afresh", "file", s.path)
-		s = &store{path: s.path}
+		s = &store{path: s.path, openAppend: o.OpenAppend}
 	} else if err != nil {
 		return fail(err)
 	}
@@ -433,7 +430,11 @@ func (s *store) appendRows(rows []exchange.Kline) (int, error) {
 // holds exactly the rows s.st counts; if even that fails, the error says the next run repairs it.
 func (s *store) appendBytes(b []byte) error {
 	if s.f == nil {
-		f, err := s.openAppend(s.path)
+		open := s.openAppend
+		if open == nil {
+			open = openAppend
+		}
+		f, err := open(s.path)
 		if err != nil {
 			return err
 		}
