@@ -249,6 +249,12 @@ func TestWarmupEMALongerThanSMA(t *testing.T) {
 	if obv.Stable || obv.Covered || obv.History != obv.MaxHistory {
 		t.Fatalf("OBV %+v", obv)
 	}
+	if got := check.RequiredHistory(ws[:2]); got != ema.History {
+		t.Fatalf("RequiredHistory of SMA and EMA = %d, want %d", got, ema.History)
+	}
+	if got := check.RequiredHistory(ws); got != -1 {
+		t.Fatalf("RequiredHistory with OBV = %d, want -1", got)
+	}
 }
 
 func TestEqual(t *testing.T) {

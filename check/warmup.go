@@ -154,3 +154,17 @@ func declaredLookback(steps []gen.Step) map[string]int {
 	}
 	return out
 }
+
+// RequiredHistory is the history a bounded window must keep before its first valid row for
+// every column to equal its batch value: the largest History, or -1 when a column is not
+// Stable (no bounded window reproduces it).
+func RequiredHistory(ws []ColumnWarmup) int {
+	need := 0
+	for _, w := range ws {
+		if !w.Stable {
+			return -1
+		}
+		need = max(need, w.History)
+	}
+	return need
+}
