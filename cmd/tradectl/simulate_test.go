@@ -235,3 +235,23 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// threshold_rule2: both scores must pass. Row 1's first score says sell but its second
+// (0.0) does not, so the position bought at 100 is sold at 120 on row 2: +200 on 1000.
+func TestSimulateThresholdRule2(t *testing.T) {
+	dir := t.TempDir()
+	writeSignals(t, dir, "close,s1,s2", "100,0.2,0.2", "110,-0.2,0.0", "120,-0.2,-0.2")
+	cfg := simConfig(t, dir, `["s1", "s2"]`, `{"signal_generator": "threshold_rule2", "fill": "close", "fee_bps": 0,
+		"grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1], "buy_signal_threshold_2": [0.1], "sell_signal_threshold_2": [-0.1]}}`)
+	b, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(cfg, bytes.Replace(b, []byte(`"generator": "threshold_rule"`), []byte(`"generator": "threshold_rule2"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "simulate", "-c", cfg).ok(t)
+	out, _ := os.ReadFile(filepath.Join(dir, "SIMUSDT", "signal_models.txt"))
+	lines := strings.Split(string(out), "\n")
+	if lines[0] != "buy_signal_threshold,buy_signal_threshold_2,sell_signal_threshold,sell_signal_threshold_2,#transactions,profit,%profit,#profitable,%profitable,profit/T,%profit/T,#transactions/M,profit/M,%profit/M" ||
+		!strings.HasPrefix(lines[1], "0.1,0.1,-0.1,-0.1,1,200.0,20.0,1,100.0,200.0,20.0,") {
+		t.Errorf("signal_models.txt:\n%s", out)
+	}
+}
