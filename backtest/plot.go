@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -218,7 +219,7 @@ func savePNG(w io.Writer, width, height vg.Length, rows [][]*plot.Plot) error {
 	img := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(96))
 	dc := draw.New(img)
 	if len(rows) == 1 {
-		rows[0][0].Draw(dc)
+		rows[0][0].Draw(draw.Crop(dc, vg.Points(4), -vg.Points(12), vg.Points(4), -vg.Points(6)))
 	} else {
 		// The first plot takes two thirds of the height: align three tiles and merge two.
 		tiles := draw.Tiles{Rows: 3, Cols: 1, PadY: vg.Points(4), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(12)}
@@ -276,12 +277,17 @@ func HeatmapPNG(w io.Writer, ranked []Ranked, chosen Combo, metric string) error
 		v    float64
 	}
 	var cells []cell
+	sellIsBuy := chosenSellNone(chosen)
 	for _, rk := range ranked {
 		if !other(rk.Combo) {
 			continue
 		}
 		c := index(&g.xs, rk.Combo.Rule.Buy)
-		r := index(&g.ys, rk.Combo.Rule.Sell)
+		sell := rk.Combo.Rule.Sell
+		if sellIsBuy {
+			sell = 0 // one row: the sell threshold is −buy in every cell
+		}
+		r := index(&g.ys, sell)
 		cells = append(cells, cell{c, r, get(rk.Perf)})
 	}
 	// Sort the axes: rebuild indices over sorted values.
@@ -325,11 +331,12 @@ func HeatmapPNG(w io.Writer, ranked []Ranked, chosen Combo, metric string) error
 	p.Title.TextStyle.Font.Size = vg.Points(13)
 	p.X.Label.Text = "buy threshold"
 	p.Y.Label.Text = "sell threshold"
-	if chosen.Params != nil && g.ys != nil && len(g.ys) == 1 && chosenSellNone(chosen) {
-		p.Y.Label.Text = "sell threshold (= −buy)"
-	}
 	p.X.Tick.Marker = indexTicks(g.xs)
 	p.Y.Tick.Marker = indexTicks(g.ys)
+	if sellIsBuy {
+		p.Y.Label.Text = ""
+		p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "sell = −buy"}}
+	}
 	p.Add(hm)
 	if l, err := plotter.NewLabels(labels); err == nil {
 		for i := range l.TextStyle {
@@ -374,7 +381,7 @@ func sortedCopy(x []float64) []float64 {
 func indexTicks(vals []float64) plot.ConstantTicks {
 	t := make(plot.ConstantTicks, len(vals))
 	for i, v := range vals {
-		t[i] = plot.Tick{Value: float64(i), Label: fmt.Sprintf("%g", v)}
+		t[i] = plot.Tick{Value: float64(i), Label: strconv.FormatFloat(v, 'g', 10, 64)}
 	}
 	return t
 }
