@@ -3,9 +3,6 @@ package backtest
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 )
 
 // Rule is ITB's threshold rule (§6.3): buy when score >= Buy, sell when score <= Sell; with
@@ -80,14 +77,18 @@ type Tape struct {
 	Score2 []float64 // nil for the one-score rule
 }
 
-// Check verifies the column lengths.
+// Check verifies the column lengths and the prices.
 func (t *Tape) Check() error {
-	if err := t.Bars.Check(); err != nil {
+	if err := t.checkLengths(); err != nil {
 		return err
 	}
+	return t.Bars.Check()
+}
+
+func (t *Tape) checkLengths() error {
 	n := t.Bars.Len()
-	if len(t.Score) != n || (t.Score2 != nil && len(t.Score2) != n) {
-		return fmt.Errorf("%w: score columns have %d/%d rows, bars %d", ErrBars, len(t.Score), len(t.Score2), n)
+	if len(t.Bars.Close) != n || len(t.Score) != n || (t.Score2 != nil && len(t.Score2) != n) {
+		return fmt.Errorf("%w: close/score columns have %d/%d/%d rows, time %d", ErrBars, len(t.Bars.Close), len(t.Score), len(t.Score2), n)
 	}
 	return nil
 }
@@ -200,24 +201,9 @@ func Kernel(t *Tape, r Rule, m Model) Summary {
 // The result is in the order of rules whatever the scheduling.
 func Grid(t *Tape, rules []Rule, m Model, workers int) []Summary {
 	out := make([]Summary, len(rules))
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(rules))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(rules) {
-					return
-				}
-				out[i] = Kernel(t, rules[i], m)
-			}
-		})
-	}
-	wg.Wait()
+	parallel(len(rules), workers, func() func(int) {
+		return func(i int) { out[i] = Kernel(t, rules[i], m) }
+	})
 	return out
 }
 

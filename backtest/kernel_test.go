@@ -101,3 +101,35 @@ func TestGridOrder(t *testing.T) {
 		}
 	}
 }
+
+// No look-ahead: the equity at every bar up to k is the same when every bar and score after
+// k is rewritten (a decision at a bar's close fills at that close or at the next open).
+func TestEngineNoLookAhead(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 300 {
+		a := randomTape(rng, 20+rng.IntN(200))
+		n := a.Bars.Len()
+		k := rng.IntN(n - 1)
+		b := randomTape(rng, n)
+		// b = a up to bar k, then other bars and scores.
+		for i := 0; i <= k; i++ {
+			b.Bars.Open[i], b.Bars.High[i], b.Bars.Low[i], b.Bars.Close[i] = a.Bars.Open[i], a.Bars.High[i], a.Bars.Low[i], a.Bars.Close[i]
+			b.Score[i], b.Score2[i] = a.Score[i], a.Score2[i]
+		}
+		r := Rule{Buy: 0.05, Sell: -0.05, Buy2: -0.1, Sell2: 0.1}
+		m := randomModel(rng)
+		ra, err := Run(a.Bars, r.Signals(a.Score, a.Score2), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := Run(b.Bars, r.Signals(b.Score, b.Score2), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i <= k; i++ {
+			if ra.Equity[i] != rb.Equity[i] {
+				t.Fatalf("%+v: equity at bar %d (cut at %d) changed with later bars: %v vs %v", m, i, k, ra.Equity[i], rb.Equity[i])
+			}
+		}
+	}
+}

@@ -99,7 +99,7 @@ type Model struct {
 	// Fill is NextOpen (default) or Close.
 	Fill Fill `json:"-"`
 	// Size is the fraction of equity committed when a position opens, in (0, 1].
-	Size float64 `json:"size"`
+	Size float64 `json:"position_size"`
 	// StopLoss and TakeProfit are fractions of the entry price (0.02 = 2%); 0 turns them off.
 	// They are checked against each bar's low and high after entry; when both are touched in
 	// one bar the stop is assumed first; a bar opening beyond the level fills at its open.
@@ -128,7 +128,7 @@ func (m Model) Check() error {
 	case !finite(m.SlippageBps) || m.SlippageBps < 0 || m.SlippageBps >= 10000:
 		return bad("slippage_bps", m.SlippageBps, "must be in [0, 10000)")
 	case !finite(m.Size) || m.Size <= 0 || m.Size > 1:
-		return bad("size", m.Size, "must be in (0, 1]")
+		return bad("position_size", m.Size, "must be in (0, 1]")
 	case !finite(m.StopLoss) || m.StopLoss < 0 || m.StopLoss >= 1:
 		return bad("stop_loss", m.StopLoss, "must be in [0, 1)")
 	case !finite(m.TakeProfit) || m.TakeProfit < 0:

@@ -137,6 +137,7 @@ offline run on a generated market.`,
 		newPredictCmd(a),
 		newSignalsCmd(a),
 		newCheckCmd(a),
+		newSimulateCmd(a),
 		newDemoCmd(a),
 	)
 	return root
