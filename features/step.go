@@ -32,6 +32,17 @@ type FileOptions struct {
 	Logger    *slog.Logger
 }
 
+// warnLostDigits warns once per created Float column that the output precision cuts to fewer
+// than half of its significant digits (see frame.LosesDigits).
+func warnLostDigits(log *slog.Logger, opt FileOptions, f *frame.Frame, created []string) {
+	for _, name := range created {
+		if x, err := f.Col(name); err == nil && f.Kind(name) == frame.Float && frame.LosesDigits(x, opt.Precision) {
+			log.Warn("column loses more than half of its significant digits at this precision; set \"float_precision\": \"exact\" to keep them",
+				"file", opt.Out, "column", name, "decimals", opt.Precision)
+		}
+	}
+}
+
 // Result reports what a step did.
 type Result struct {
 	Mode    string // "full", "incremental" or "up to date"
@@ -113,6 +124,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	warnLostDigits(log, opt, f, created)
 	wopt := frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}
 	if stream {
 		header := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
@@ -212,6 +224,7 @@ func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOpti
 	if err != nil {
 		return Result{}, true, err
 	}
+	warnLostDigits(log, opt, f, created)
 	from := k - start
 	wopt := frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}
 	if stream {

@@ -20,6 +20,10 @@ import (
 //   - MACD, MACDFIX and MACDEXT seed the fast average independently of the slow one (go-talib
 //     issue #1) and the signal average over the zeros of the MACD warm-up, so their first ~110
 //     outputs differ from TA-Lib C; they are computed here as TA-Lib does (talib_macd.go).
+//   - STOCH's slowd and STOCHRSI run their averages over warm-up zeros and MAVP seeds each
+//     period's average at its own lookback, so with MA types other than SMA their first
+//     25-250 outputs differ from TA-Lib C; they are computed here as TA-Lib does
+//     (talib_stoch.go), as is STOCHF.
 //   - HT_DCPHASE writes its first value at row 0 instead of row 63 (its output is shifted
 //     left by the lookback, which would leak future values); the wrapper shifts it back.
 //   - STDDEV inside BBANDS zeroes variances below 1e-14 (newer TA-Lib) while the native
@@ -189,7 +193,7 @@ func init() {
 		{name: "MAVP", inputs: []string{"real", "periods"}, params: []paramSpec{pInt("minperiod", 2, 2), pInt("maxperiod", 30, 2), pMA("matype")},
 			outputs: outReal, lookback: func(_ int, p []float64) int { return maLookback(int(p[1]), int(p[2])) },
 			run: func(in [][]float64, _ int, p []float64) [][]float64 {
-				return one(gotalib.MaVp(in[0], in[1], int(p[0]), int(p[1]), ma(p[2])))
+				return one(taMAVP(in[0], in[1], int(p[0]), int(p[1]), int(p[2])))
 			}},
 		{name: "MIDPOINT", inputs: inReal, hasPeriod: true, defPeriod: 14, minPeriod: 2, outputs: outReal, lookback: lbN(-1), local: true,
 			run: func(in [][]float64, n int, _ []float64) [][]float64 { return one(gotalib.MidPoint(in[0], n)) }},
@@ -286,13 +290,13 @@ func init() {
 				return int(p[0]) - 1 + maLookback(int(p[1]), int(p[2])) + maLookback(int(p[3]), int(p[4]))
 			},
 			run: func(in [][]float64, _ int, p []float64) [][]float64 {
-				return two(gotalib.Stoch(in[0], in[1], in[2], int(p[0]), int(p[1]), ma(p[2]), int(p[3]), ma(p[4])))
+				return taSTOCH(in[0], in[1], in[2], int(p[0]), int(p[1]), int(p[2]), int(p[3]), int(p[4]))
 			}},
 		{name: "STOCHF", inputs: inHLC, params: []paramSpec{pInt("fastk_period", 5, 1), pInt("fastd_period", 3, 1), pMA("fastd_matype")},
 			outputs:  []string{"fastk", "fastd"},
 			lookback: func(_ int, p []float64) int { return int(p[0]) - 1 + maLookback(int(p[1]), int(p[2])) },
 			run: func(in [][]float64, _ int, p []float64) [][]float64 {
-				return two(gotalib.StochF(in[0], in[1], in[2], int(p[0]), int(p[1]), ma(p[2])))
+				return taSTOCHF(in[0], in[1], in[2], int(p[0]), int(p[1]), int(p[2]))
 			}},
 		{name: "STOCHRSI", inputs: inReal, hasPeriod: true, defPeriod: 14, minPeriod: 2,
 			params:  []paramSpec{pInt("fastk_period", 5, 1), pInt("fastd_period", 3, 1), pMA("fastd_matype")},
@@ -301,7 +305,7 @@ func init() {
 				return n + int(p[0]) - 1 + maLookback(int(p[1]), int(p[2]))
 			},
 			run: func(in [][]float64, n int, p []float64) [][]float64 {
-				return two(gotalib.StochRsi(in[0], n, int(p[0]), int(p[1]), ma(p[2])))
+				return taSTOCHRSI(in[0], n, int(p[0]), int(p[1]), int(p[2]))
 			}},
 		simple("TRIX", 30, 1, func(n int, _ []float64) int { return 3*(n-1) + 1 }, gotalib.Trix),
 		{name: "ULTOSC", inputs: inHLC, params: []paramSpec{pInt("timeperiod1", 7, 1), pInt("timeperiod2", 14, 1), pInt("timeperiod3", 28, 1)},

@@ -164,7 +164,7 @@ func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Ste
 	start := time.Now()
 	res, err := features.RunFile(features.FileOptions{
 		In: in, Out: out, TimeColumn: c.TimeColumn, Window: c.WindowSize(),
-		Incremental: incremental, Precision: 6, Steps: steps, Logger: a.log,
+		Incremental: incremental, Precision: c.FloatDecimals(), Steps: steps, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

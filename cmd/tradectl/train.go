@@ -149,7 +149,7 @@ func (a *app) runPredict(c *config.Config) error {
 		return err
 	}
 	outPath := c.File(c.PredictFileName)
-	if err := frame.WriteFile(outPath, out, frame.WriteOptions{TimeColumn: c.TimeColumn, Precision: 6, TimePos: len(scores)}); err != nil {
+	if err := frame.WriteFile(outPath, out, frame.WriteOptions{TimeColumn: c.TimeColumn, Precision: c.FloatDecimals(), TimePos: len(scores)}); err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
 	res, order, err := train.ScoreMetrics(m, models, a.log)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -115,6 +116,9 @@ type Config struct {
 	AppendOverlapRecords int  `json:"append_overlap_records"`
 	DownloadMaxRows      int  `json:"download_max_rows"`
 	MergeInterpolate     bool `json:"merge_interpolate"`
+	// FloatPrecision is the number of decimals of floats in the CSV files the steps write
+	// (ITB's "%.6f": 6, the default), or "exact" for the shortest exact representation.
+	FloatPrecision json.RawMessage `json:"float_precision"`
 
 	// BinanceBaseURL and BinanceFuturesBaseURL point the exchange client at another
 	// Binance-compatible host (tests use a local fake).
@@ -293,6 +297,9 @@ func (c *Config) Check() error {
 			return bad(kv.key, "must not be negative, got %d", kv.v)
 		}
 	}
+	if _, err := c.floatDecimals(); err != nil {
+		return bad("float_precision", "%v", err)
+	}
 	if c.Symbol == "" {
 		return bad("symbol", "must be set")
 	}
@@ -429,4 +436,36 @@ func (c *Config) Simulate() (SimulateModel, error) {
 		return s, fmt.Errorf("%w: key \"simulate_model\": %v", ErrConfig, err)
 	}
 	return s, nil
+}
+
+// DefaultFloatDecimals is ITB's "%.6f".
+const DefaultFloatDecimals = 6
+
+// FloatDecimals is the number of decimals for floats in CSV files (float_precision): 6 by
+// default, -1 for "exact" (the shortest representation that reads back to the same float).
+func (c *Config) FloatDecimals() int {
+	d, err := c.floatDecimals()
+	if err != nil {
+		return DefaultFloatDecimals // Check rejects the config before this is used
+	}
+	return d
+}
+
+func (c *Config) floatDecimals() (int, error) {
+	raw := bytes.TrimSpace(c.FloatPrecision)
+	if len(raw) == 0 || string(raw) == "null" {
+		return DefaultFloatDecimals, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		if s == "exact" {
+			return -1, nil
+		}
+		return 0, fmt.Errorf("want \"exact\" or a number of decimals 0..17, got %q", s)
+	}
+	var n float64
+	if err := json.Unmarshal(raw, &n); err != nil || n != math.Trunc(n) || n < 0 || n > 17 {
+		return 0, fmt.Errorf("want \"exact\" or a number of decimals 0..17, got %s", raw)
+	}
+	return int(n), nil
 }
