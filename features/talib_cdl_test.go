@@ -1,6 +1,9 @@
 package features
 
 import (
+	"strings"
+
+	"github.com/tradectl/tradectl/internal/sharedtest"
 	"math"
 	"testing"
 
@@ -162,5 +165,46 @@ func TestCDLLookbacks(t *testing.T) {
 				t.Fatalf("%s row %d = %v, not a pattern output", p.name, i, v)
 			}
 		}
+	}
+}
+
+// BenchmarkCDLAll1m computes all 61 candlestick patterns in one talib step over the full
+// BTCUSDT-1m-2023 file (525,520 rows).
+func BenchmarkCDLAll1m(b *testing.B) {
+	rows := sharedtest.ReadKlines(b, "BTCUSDT-1m-2023.csv.gz", 0)
+	cols := map[string][]float64{}
+	for k, name := range []string{"open", "high", "low", "close"} {
+		x := make([]float64, len(rows))
+		for i, r := range rows {
+			x[i] = r.Float(b, k)
+		}
+		cols[name] = x
+	}
+	f := frameOf(cols)
+	names := make([]string, len(cdlPatterns))
+	for i, p := range cdlPatterns {
+		names[i] = `"` + p.name + `"`
+	}
+	g := mustBuild(b, "talib", `{"columns":{"open":"open","high":"high","low":"low","close":"close"},"functions":[`+strings.Join(names, ",")+`]}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		out, err := g.Generate(f)
+		if err != nil || len(out) != 61 {
+			b.Fatalf("%d columns, %v", len(out), err)
+		}
+	}
+}
+
+// TestCDLNoLookAhead checks every pattern at many cut rows (the generic TestTalibNoLookAhead
+// cuts at 3 rows only, where a pattern leaking one candle ahead can go unseen).
+func TestCDLNoLookAhead(t *testing.T) {
+	f := randomKlines(6, 260)
+	var rows []int
+	for r := 20; r < 250; r += 9 {
+		rows = append(rows, r)
+	}
+	for _, p := range cdlPatterns {
+		checkNoLookAhead(t, mustBuild(t, "talib", funcConfig(p.name, "")), f, rows, 11)
 	}
 }
