@@ -94,6 +94,19 @@ func TestCDLHandTapes(t *testing.T) {
 			[]float64{0, 0, 0, -100}},
 		{"no three black crows: third opens below the second's body", "CDL3BLACKCROWS", "", []bar{{100, 104, 99.9, 103.9}, {103.5, 103.6, 101.95, 102}, {102.5, 102.6, 100.95, 101}, {100.9, 101, 99.95, 100}},
 			[]float64{0, 0, 0, 0}},
+		// Harami: long white (body 3), then a body of 0.5 <= (9*1+3)/10 inside it.
+		{"bearish harami", "CDLHARAMI", "", []bar{{100, 103.2, 99.8, 103}, {101, 101.7, 100.8, 101.5}}, []float64{0, -100}},
+		{"harami touching the top: -80", "CDLHARAMI", "", []bar{{100, 103.2, 99.8, 103}, {102.5, 103.1, 102.4, 103}}, []float64{0, -80}},
+		{"no harami: body leaves the first", "CDLHARAMI", "", []bar{{100, 103.2, 99.8, 103}, {99.5, 100.2, 99.4, 100}}, []float64{0, 0}},
+		// Kicking: black marubozu, then a white one gapping above it (shadows 0.05 < 0.211).
+		{"kicking", "CDLKICKING", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 106.55, 103.45, 106.5}}, []float64{0, 100}},
+		{"kicking by length: equal bodies, the first (black) counts", "CDLKICKINGBYLENGTH", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 106.55, 103.45, 106.5}}, []float64{0, -100}},
+		{"kicking by length: longer white", "CDLKICKINGBYLENGTH", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 107.55, 103.45, 107.5}}, []float64{0, 100}},
+		{"no kicking: shadows touch", "CDLKICKING", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 106.55, 103, 106.5}}, []float64{0, 0}},
+		{"three outside up", "CDL3OUTSIDE", "", []bar{{101, 101.5, 99.5, 100}, {99.8, 101.3, 99.7, 101.2}, {101.2, 101.9, 101.1, 101.8}}, []float64{0, 0, 100}},
+		{"no three outside: third closes lower", "CDL3OUTSIDE", "", []bar{{101, 101.5, 99.5, 100}, {99.8, 101.3, 99.7, 101.2}, {101.2, 101.9, 100.9, 101}}, []float64{0, 0, 0}},
+		// Tristar: three dojis (bodies 0.1 <= 0.2), the middle one gapping up, the third lower.
+		{"bearish tristar", "CDLTRISTAR", "", []bar{{100, 101, 99, 100.1}, {101, 102, 100.5, 101.1}, {100.5, 101.5, 99.5, 100.6}}, []float64{0, 0, -100}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
