@@ -41,6 +41,12 @@ func TestCDLOracle(t *testing.T) {
 		{"halt", hi - 20000, hi + 20000},
 		{"mid2023", 300000, 400000}, // talib-web has 16 MB of memory: no whole year
 	}
+	eth := sharedtest.ReadKlines(t, "ETHUSDT-1m-2022.csv.gz", 100000)
+	all = append(all, eth...)
+	slices = append(slices, struct {
+		name   string
+		lo, hi int
+	}{"eth2022first100k", len(all) - len(eth), len(all)})
 	// A synthetic tape on a 0.5 price grid with frequent gaps, marubozu and equal prices,
 	// where the rare patterns (kicking, mat hold, abandoned baby, ...) occur.
 	all = append(all, stressKlines(200000)...)

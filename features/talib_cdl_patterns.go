@@ -322,9 +322,9 @@ func cdlDragonflyDoji(d *candles, start int, _ float64, out []float64) {
 	oneShadowDoji(d, start, out, false)
 }
 
-// cdlEngulfing is the engulfing of TA-Lib C as checked (talib-web, the SVN sources after the
-// 0.4.0 release): ±100 when the second real body engulfs the first strictly, ±80 when the
-// two bodies match on one end (the 0.4.0 release gave 0 there).
+// cdlEngulfing is the engulfing of TA-Lib C as checked (talib-web, TA-Lib's SVN sources):
+// ±100 when the second real body engulfs the first strictly, ±80 when the two bodies match on
+// one end (TA-Lib built from older sources may give 0 there).
 func cdlEngulfing(d *candles, start int, _ float64, out []float64) {
 	for i := start; i < len(out); i++ {
 		if (d.color(i) == 1 && d.color(i-1) == -1 &&

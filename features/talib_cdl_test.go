@@ -1,6 +1,9 @@
 package features
 
 import (
+	"strings"
+
+	"github.com/tradectl/tradectl/internal/sharedtest"
 	"math"
 	"testing"
 
@@ -91,6 +94,19 @@ func TestCDLHandTapes(t *testing.T) {
 			[]float64{0, 0, 0, -100}},
 		{"no three black crows: third opens below the second's body", "CDL3BLACKCROWS", "", []bar{{100, 104, 99.9, 103.9}, {103.5, 103.6, 101.95, 102}, {102.5, 102.6, 100.95, 101}, {100.9, 101, 99.95, 100}},
 			[]float64{0, 0, 0, 0}},
+		// Harami: long white (body 3), then a body of 0.5 <= (9*1+3)/10 inside it.
+		{"bearish harami", "CDLHARAMI", "", []bar{{100, 103.2, 99.8, 103}, {101, 101.7, 100.8, 101.5}}, []float64{0, -100}},
+		{"harami touching the top: -80", "CDLHARAMI", "", []bar{{100, 103.2, 99.8, 103}, {102.5, 103.1, 102.4, 103}}, []float64{0, -80}},
+		{"no harami: body leaves the first", "CDLHARAMI", "", []bar{{100, 103.2, 99.8, 103}, {99.5, 100.2, 99.4, 100}}, []float64{0, 0}},
+		// Kicking: black marubozu, then a white one gapping above it (shadows 0.05 < 0.211).
+		{"kicking", "CDLKICKING", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 106.55, 103.45, 106.5}}, []float64{0, 100}},
+		{"kicking by length: equal bodies, the first (black) counts", "CDLKICKINGBYLENGTH", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 106.55, 103.45, 106.5}}, []float64{0, -100}},
+		{"kicking by length: longer white", "CDLKICKINGBYLENGTH", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 107.55, 103.45, 107.5}}, []float64{0, 100}},
+		{"no kicking: shadows touch", "CDLKICKING", "", []bar{{103, 103.05, 99.95, 100}, {103.5, 106.55, 103, 106.5}}, []float64{0, 0}},
+		{"three outside up", "CDL3OUTSIDE", "", []bar{{101, 101.5, 99.5, 100}, {99.8, 101.3, 99.7, 101.2}, {101.2, 101.9, 101.1, 101.8}}, []float64{0, 0, 100}},
+		{"no three outside: third closes lower", "CDL3OUTSIDE", "", []bar{{101, 101.5, 99.5, 100}, {99.8, 101.3, 99.7, 101.2}, {101.2, 101.9, 100.9, 101}}, []float64{0, 0, 0}},
+		// Tristar: three dojis (bodies 0.1 <= 0.2), the middle one gapping up, the third lower.
+		{"bearish tristar", "CDLTRISTAR", "", []bar{{100, 101, 99, 100.1}, {101, 102, 100.5, 101.1}, {100.5, 101.5, 99.5, 100.6}}, []float64{0, 0, -100}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -162,5 +178,46 @@ func TestCDLLookbacks(t *testing.T) {
 				t.Fatalf("%s row %d = %v, not a pattern output", p.name, i, v)
 			}
 		}
+	}
+}
+
+// BenchmarkCDLAll1m computes all 61 candlestick patterns in one talib step over the full
+// BTCUSDT-1m-2023 file (525,520 rows).
+func BenchmarkCDLAll1m(b *testing.B) {
+	rows := sharedtest.ReadKlines(b, "BTCUSDT-1m-2023.csv.gz", 0)
+	cols := map[string][]float64{}
+	for k, name := range []string{"open", "high", "low", "close"} {
+		x := make([]float64, len(rows))
+		for i, r := range rows {
+			x[i] = r.Float(b, k)
+		}
+		cols[name] = x
+	}
+	f := frameOf(cols)
+	names := make([]string, len(cdlPatterns))
+	for i, p := range cdlPatterns {
+		names[i] = `"` + p.name + `"`
+	}
+	g := mustBuild(b, "talib", `{"columns":{"open":"open","high":"high","low":"low","close":"close"},"functions":[`+strings.Join(names, ",")+`]}`)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		out, err := g.Generate(f)
+		if err != nil || len(out) != 61 {
+			b.Fatalf("%d columns, %v", len(out), err)
+		}
+	}
+}
+
+// TestCDLNoLookAhead checks every pattern at many cut rows (the generic TestTalibNoLookAhead
+// cuts at 3 rows only, where a pattern leaking one candle ahead can go unseen).
+func TestCDLNoLookAhead(t *testing.T) {
+	f := randomKlines(6, 260)
+	var rows []int
+	for r := 20; r < 250; r += 9 {
+		rows = append(rows, r)
+	}
+	for _, p := range cdlPatterns {
+		checkNoLookAhead(t, mustBuild(t, "talib", funcConfig(p.name, "")), f, rows, 11)
 	}
 }
