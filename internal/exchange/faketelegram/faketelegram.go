@@ -284,11 +284,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case Slow:
-		select {
-		case <-time.After(f.Delay):
-		case <-r.Context().Done():
-			return
-		case <-s.closing:
+		if !s.wait(r, f.Delay) {
 			return
 		}
 	}
@@ -303,11 +299,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rr := httptest.NewRecorder()
 	rec.Status = s.serve(rr, r, method)
-	select {
-	case <-time.After(f.Delay):
-	case <-r.Context().Done():
-		return
-	case <-s.closing:
+	if !s.wait(r, f.Delay) {
 		return
 	}
 	for k, v := range rr.Header() {
@@ -315,6 +307,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(rr.Code)
 	w.Write(rr.Body.Bytes())
+}
+
+// wait sleeps d (real time) and reports false if the client or the server gave up first.
+func (s *Server) wait(r *http.Request, d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	return false
 }
 
 // serve handles an authorised request and returns its status.
