@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -95,8 +96,6 @@ func want(from, to int) []string {
 	return out
 }
 
-func equal(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
-
 // TestTelegramOutageOfTenMinutes runs 30 minutes of 1min ticks on a fake clock, one second at a
 // time, with Telegram unreachable from 12:05 to 12:15 (dropped connections, 502s and 429s):
 // every message arrives once, in order; those of the outage arrive within the backoff cap of
@@ -146,7 +145,7 @@ func TestTelegramOutageOfTenMinutes(t *testing.T) {
 		}
 		clk.Set(ev)
 	}
-	if got := r.visible(); !equal(got, want(0, minutes)) {
+	if got := r.visible(); !slices.Equal(got, want(0, minutes)) {
 		t.Fatalf("delivered %d messages:\n%s\nwant each of %d once, in order", len(got), strings.Join(got, "\n"), minutes)
 	}
 	var failed int
@@ -263,7 +262,7 @@ func TestUnreachableTelegramAtStart(t *testing.T) {
 	if next, err := d2.DeliverDue(ctx); err != nil || !next.IsZero() {
 		t.Fatalf("next %v err %v", next, err)
 	}
-	if got := r.visible(); !equal(got, want(0, 3)) {
+	if got := r.visible(); !slices.Equal(got, want(0, 3)) {
 		t.Fatalf("delivered %q", got)
 	}
 }
@@ -324,7 +323,7 @@ func TestTicksDoNotWaitForTelegram(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got := r.visible(); !equal(got, want(0, 6)) {
+	if got := r.visible(); !slices.Equal(got, want(0, 6)) {
 		t.Fatalf("delivered %q", got)
 	}
 }

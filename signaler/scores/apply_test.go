@@ -3,6 +3,7 @@ package scores_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -66,19 +67,7 @@ func TestApplyAcrossRestart(t *testing.T) {
 			prev, has = d.BandNo, true
 		}
 	}
-	if !equal(got, wantHTML) || len(got) < 8 {
+	if !slices.Equal(got, wantHTML) || len(got) < 8 {
 		t.Fatalf("outbox:\n%q\nwant:\n%q", got, wantHTML)
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
