@@ -60,13 +60,17 @@ const (
 	TooManyRequests
 	// Slow waits Fault.Delay (real time) and then serves the request normally.
 	Slow
+	// SlowAnswer serves the request (a message is delivered at once) and waits Fault.Delay
+	// (real time) before answering: the window in which a client that dies has sent a message
+	// without learning so.
+	SlowAnswer
 	// Stall never answers: it holds the request until the client gives up or the server closes.
 	Stall
 )
 
 // String names the fault.
 func (k FaultKind) String() string {
-	names := [...]string{"none", "down", "500", "502", "429", "slow", "stall"}
+	names := [...]string{"none", "down", "500", "502", "429", "slow", "slow-answer", "stall"}
 	if k < 0 || int(k) >= len(names) {
 		return "fault(" + strconv.Itoa(int(k)) + ")"
 	}
@@ -77,7 +81,7 @@ func (k FaultKind) String() string {
 type Fault struct {
 	Kind       FaultKind
 	RetryAfter int           // seconds, for TooManyRequests
-	Delay      time.Duration // for Slow
+	Delay      time.Duration // for Slow and SlowAnswer
 }
 
 // Request records one request the server received.
@@ -86,6 +90,7 @@ type Request struct {
 	Method string
 	Status int // 0 when the connection was dropped
 	Fault  FaultKind
+	At     time.Time // the server clock's time at arrival
 }
 
 // Message is one message the server accepted (answered ok:true).
@@ -143,6 +148,13 @@ func (s *Server) Close() {
 	s.once.Do(func() { close(s.closing) })
 	if s.ts != nil {
 		s.ts.Close()
+	}
+}
+
+// CloseClientConnections drops every open client connection (stalled and slow requests fail).
+func (s *Server) CloseClientConnections() {
+	if s.ts != nil {
+		s.ts.CloseClientConnections()
 	}
 }
 
@@ -236,7 +248,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok && fn != nil {
 		f = fn(n, method)
 	}
-	rec := Request{N: n, Method: method, Fault: f.Kind}
+	rec := Request{N: n, Method: method, Fault: f.Kind, At: s.clk.Now().UTC()}
 	defer func() {
 		s.mu.Lock()
 		s.log = append(s.log, rec)
@@ -272,11 +284,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	case Slow:
-		select {
-		case <-time.After(f.Delay):
-		case <-r.Context().Done():
-			return
-		case <-s.closing:
+		if !s.wait(r, f.Delay) {
 			return
 		}
 	}
@@ -285,7 +293,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		(&apiError{code: rec.Status, description: "Unauthorized"}).write(w)
 		return
 	}
-	rec.Status = s.serve(w, r, method)
+	if f.Kind != SlowAnswer {
+		rec.Status = s.serve(w, r, method)
+		return
+	}
+	rr := httptest.NewRecorder()
+	rec.Status = s.serve(rr, r, method)
+	if !s.wait(r, f.Delay) {
+		return
+	}
+	for k, v := range rr.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rr.Code)
+	w.Write(rr.Body.Bytes())
+}
+
+// wait sleeps d (real time) and reports false if the client or the server gave up first.
+func (s *Server) wait(r *http.Request, d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	return false
 }
 
 // serve handles an authorised request and returns its status.

@@ -179,6 +179,7 @@ func TestFaults(t *testing.T) {
 	s.Inject(4, faketelegram.Fault{Kind: faketelegram.Down})
 	s.Inject(5, faketelegram.Fault{Kind: faketelegram.Slow, Delay: 50 * time.Millisecond})
 	s.Inject(6, faketelegram.Fault{Kind: faketelegram.Stall})
+	s.Inject(7, faketelegram.Fault{Kind: faketelegram.SlowAnswer, Delay: 300 * time.Millisecond})
 
 	a := get(t, s, path, q)
 	params, _ := a.body["parameters"].(map[string]any)
@@ -210,13 +211,23 @@ func TestFaults(t *testing.T) {
 	if m := s.Messages(); len(m) != 1 {
 		t.Fatalf("%d messages delivered, want 1 (the slow one)", len(m))
 	}
+	// A slow answer: the message is delivered although the client gives up waiting.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel2()
+	req, _ = http.NewRequestWithContext(ctx2, http.MethodGet, s.URL()+path+"?"+q.Encode(), nil)
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("slow answer: the client did not time out")
+	}
+	if m := s.Messages(); len(m) != 2 {
+		t.Fatalf("%d messages delivered, want 2 (the slow answer's too)", len(m))
+	}
 	for !s.Idle(10 * time.Millisecond) {
 	}
 	var kinds []string
 	for _, r := range s.Requests() {
 		kinds = append(kinds, r.Fault.String())
 	}
-	if got := strings.Join(kinds, ","); got != "429,500,502,down,slow,stall" {
+	if got := strings.Join(kinds, ","); got != "429,500,502,down,slow,stall,slow-answer" {
 		t.Fatalf("request log faults %s", got)
 	}
 }
