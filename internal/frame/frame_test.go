@@ -212,8 +212,8 @@ func TestWriteFailureKeepsOldFile(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Fatalf("temporary file left behind: %v", ents)
 	}
-	if err := WriteFile(filepath.Join(dir, "x.parquet"), sample(), WriteOptions{}); !errors.Is(err, ErrFormat) {
-		t.Fatalf("parquet: %v", err)
+	if err := WriteFile(filepath.Join(dir, "x.feather"), sample(), WriteOptions{}); !errors.Is(err, ErrFormat) {
+		t.Fatalf("feather: %v", err)
 	}
 }
 
