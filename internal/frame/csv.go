@@ -54,8 +54,6 @@ func ReadFile(path string, opt ReadOptions) (*Frame, error) {
 	switch {
 	case IsParquet(path):
 		return ReadParquet(path, opt)
-	case strings.HasSuffix(path, BinaryExt):
-		return ReadBinary(path, opt)
 	case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".csv.gz"):
 		return ReadCSV(path, opt)
 	default:
@@ -345,8 +343,6 @@ func WriteFile(path string, f *Frame, opt WriteOptions) error {
 	switch {
 	case IsParquet(path):
 		return writeAtomic(path, func(w io.Writer) error { return writeParquet(w, f, opt) })
-	case strings.HasSuffix(path, BinaryExt):
-		return writeAtomic(path, func(w io.Writer) error { return writeBinary(w, f, opt) })
 	case strings.HasSuffix(path, ".csv"):
 		return writeAtomic(path, func(w io.Writer) error { return WriteCSV(w, f, opt) })
 	default:
