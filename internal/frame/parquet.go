@@ -246,7 +246,13 @@ func openParquet(path string) (*parquet.File, *os.File, error) {
 
 // ReadParquet reads a Parquet file into a frame, decoding only the selected columns
 // (opt.Columns, opt.Optional; all when opt.Columns is nil). Nulls and NaN become NaN.
-func ReadParquet(path string, opt ReadOptions) (*Frame, error) {
+func ReadParquet(path string, opt ReadOptions) (_ *Frame, err error) {
+	defer func() {
+		// A damaged file can make the decoder index out of range: report it as such.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: %w: damaged Parquet file: %v", path, ErrParse, r)
+		}
+	}()
 	pf, fh, err := openParquet(path)
 	if err != nil {
 		return nil, err
