@@ -142,11 +142,11 @@ type Input struct {
 // and low when the fill model needs them, plus the label columns present; it cuts the
 // data_start/data_end window. Rows with a missing price are dropped (ITB skips them too).
 func (s *Setup) Load(path, timeColumn string) (*Input, error) {
-	header, err := frame.ReadCSVHeader(path)
-	if err != nil && !strings.HasSuffix(path, frame.BinaryExt) {
+	header, err := frame.ReadHeader(path)
+	if err != nil {
 		return nil, err
 	}
-	has := func(c string) bool { return err != nil || slices.Contains(header, c) }
+	has := func(c string) bool { return slices.Contains(header, c) }
 	need := append([]string{"close"}, s.ScoreCols...)
 	if !s.ITB && s.Model.Fill == NextOpen {
 		need = append(need, "open")

@@ -11,14 +11,14 @@ import (
 )
 
 // Cache keeps finished folds on disk, one file per fold named by its hash:
-// <Dir>/<hash>.tcol, the fold's times and score columns in tradectl's binary format (exact
-// float64 values, so a resumed run writes the same bytes). Files are written atomically; a
+// <Dir>/<hash>.parquet, the fold's times and score columns as exact float64 values (so a
+// resumed run writes the same bytes). Files are written atomically; a
 // file that is missing, unreadable or does not match its fold is simply recomputed.
 type Cache struct {
 	Dir string
 }
 
-func (c Cache) path(hash string) string { return filepath.Join(c.Dir, hash+frame.BinaryExt) }
+func (c Cache) path(hash string) string { return filepath.Join(c.Dir, hash+frame.ParquetExt) }
 
 // Load returns the cached score columns of a task, or ok=false. times are the fold's row times.
 func (c Cache) Load(t Task, times []int64, names []string) (scores [][]float64, ok bool, err error) {
@@ -29,7 +29,7 @@ func (c Cache) Load(t Task, times []int64, names []string) (scores [][]float64, 
 	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}
-	f, err := frame.ReadBinary(p, frame.ReadOptions{})
+	f, err := frame.ReadFile(p, frame.ReadOptions{})
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %v", errStale, err)
 	}
@@ -60,5 +60,5 @@ func (c Cache) Store(r Result, times []int64) error {
 			return err
 		}
 	}
-	return frame.WriteFile(c.path(r.Hash), f, frame.WriteOptions{})
+	return frame.WriteFile(c.path(r.Hash), f, frame.WriteOptions{Precision: -1})
 }

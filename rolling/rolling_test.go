@@ -345,7 +345,7 @@ func TestUnusableCacheFileIsRecomputed(t *testing.T) {
 	cache := t.TempDir()
 	first := run(t, m, options(t, fourFolds, cache))
 	want := written(t, first)
-	p := filepath.Join(cache, first.Folds[1].Hash+frame.BinaryExt)
+	p := filepath.Join(cache, first.Folds[1].Hash+frame.ParquetExt)
 	b, _ := os.ReadFile(p)
 	if err := os.WriteFile(p, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)

@@ -119,7 +119,7 @@ func (a *app) dataSteps(c *config.Config, p *pipeline) (steps, sig []gen.Step, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
 	}
-	have, _ := frame.ReadCSVHeader(c.File(c.MergeFileName)) // a missing file is reported by readInputs
+	have, _ := frame.ReadHeader(c.File(c.MergeFileName)) // a missing file is reported by readInputs
 	for _, s := range p.features {
 		have = append(have, s.Outputs()...)
 	}
@@ -146,7 +146,7 @@ func (a *app) runLookahead(c *config.Config, rows, cuts int) error {
 	run := steps[len(p.features):]
 	stages := []checkStage{{data, "merge", steps}}
 	if pred := c.File(c.PredictFileName); len(sig) > 0 {
-		if header, err := frame.ReadCSVHeader(pred); err == nil {
+		if header, err := frame.ReadHeader(pred); err == nil {
 			if run2, _ := runnableSignals(header, sig); len(run2) > 0 {
 				stages = append(stages, checkStage{pred, "predict", run2})
 				run = append(run, run2...)

@@ -349,27 +349,27 @@ func TestIncrementalFeaturesEqualFull(t *testing.T) {
 		t.Fatalf("a changed stored row was not recomputed:\n%s\n%s", r.out, r.err)
 	}
 
-	// Same for the binary format.
+	// Same for Parquet.
 	cfgB := filepath.Join(dir, "configB.jsonc")
 	b, _ := os.ReadFile(cfg)
-	os.WriteFile(cfgB, []byte(strings.Replace(string(b), "{\n", "{\n  \"feature_file_name\": \"features.tcol\",\n", 1)), 0o644)
+	os.WriteFile(cfgB, []byte(strings.Replace(string(b), "{\n", "{\n  \"feature_file_name\": \"features.parquet\",\n", 1)), 0o644)
 	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines[:len(lines)-501], "")), 0o644)
 	run(t, "features", "-c", cfgB, "--full").ok(t)
 	os.WriteFile(filepath.Join(sym, "data.csv"), full, 0o644)
 	if r := run(t, "features", "-c", cfgB).ok(t); !strings.Contains(r.out, "incremental") {
-		t.Fatalf("binary not incremental:\n%s", r.out)
+		t.Fatalf("parquet not incremental:\n%s", r.out)
 	}
-	incB, err := frame.ReadFile(filepath.Join(sym, "features.tcol"), frame.ReadOptions{})
+	incB, err := frame.ReadFile(filepath.Join(sym, "features.parquet"), frame.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	run(t, "features", "-c", cfgB, "--full").ok(t)
-	fullB, _ := frame.ReadFile(filepath.Join(sym, "features.tcol"), frame.ReadOptions{})
+	fullB, _ := frame.ReadFile(filepath.Join(sym, "features.parquet"), frame.ReadOptions{})
 	for _, c := range fullB.Columns() {
 		got, _ := incB.Col(c.Name)
 		for i, v := range c.Data {
 			if !(v == got[i] || v != v && got[i] != got[i]) {
-				t.Fatalf("binary incremental %s[%d] = %v, full %v", c.Name, i, got[i], v)
+				t.Fatalf("parquet incremental %s[%d] = %v, full %v", c.Name, i, got[i], v)
 			}
 		}
 	}

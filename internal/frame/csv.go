@@ -49,15 +49,15 @@ func (o ReadOptions) timeColumn() string {
 	return o.TimeColumn
 }
 
-// ReadFile reads a table, choosing the format by extension: .csv, .csv.gz or .tcol (binary).
+// ReadFile reads a table, choosing the format by extension: .csv, .csv.gz or .parquet.
 func ReadFile(path string, opt ReadOptions) (*Frame, error) {
 	switch {
-	case strings.HasSuffix(path, BinaryExt):
-		return ReadBinary(path, opt)
+	case IsParquet(path):
+		return ReadParquet(path, opt)
 	case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".csv.gz"):
 		return ReadCSV(path, opt)
 	default:
-		return nil, fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, BinaryExt)
+		return nil, fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, ParquetExt)
 	}
 }
 
@@ -340,15 +340,15 @@ type WriteOptions struct {
 }
 
 // WriteFile writes a table atomically (temporary file, then rename), choosing the format by
-// extension: .csv or .tcol. Nothing at path is touched when writing fails.
+// extension: .csv or .parquet. Nothing at path is touched when writing fails.
 func WriteFile(path string, f *Frame, opt WriteOptions) error {
 	switch {
-	case strings.HasSuffix(path, BinaryExt):
-		return writeAtomic(path, func(w io.Writer) error { return writeBinary(w, f, opt) })
+	case IsParquet(path):
+		return writeAtomic(path, func(w io.Writer) error { return writeParquet(w, f, opt) })
 	case strings.HasSuffix(path, ".csv"):
 		return writeAtomic(path, func(w io.Writer) error { return WriteCSV(w, f, opt) })
 	default:
-		return fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, BinaryExt)
+		return fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, ParquetExt)
 	}
 }
 
