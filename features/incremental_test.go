@@ -225,3 +225,25 @@ func TestIncrementalSidecarProblemsMeanFullRun(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleTempRemovedByNextRun: a temporary file left by a killed run (SIGKILL before the
+// rename) is removed by the next run of the step, even one that only appends or finds the
+// output up to date.
+func TestStaleTempRemovedByNextRun(t *testing.T) {
+	steps := incrementalSteps(t, false)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "data.csv"), filepath.Join(dir, "features.csv")
+	tableOf(synth.Klines(synth.Options{Seed: 3, Start: 1_700_000_000_000, Rows: 300})).write(t, in)
+	opt := FileOptions{In: in, Out: out, Incremental: true, Precision: 6, Steps: steps}
+	if _, err := RunFile(opt); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".features.csv.tmp-killed")
+	os.WriteFile(stale, make([]byte, 1000), 0o600)
+	if res, err := RunFile(opt); err != nil || res.Mode != "up to date" {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatal("the stale temporary file is still there")
+	}
+}

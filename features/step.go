@@ -67,6 +67,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	if opt.TimeColumn == "" {
 		opt.TimeColumn = frame.DefaultTimeColumn
 	}
+	frame.RemoveStaleTemps(opt.Out) // left by a killed run; an incremental run may only append
 	// CSV to CSV: load only the columns the generators read and stream the others from In
 	// while writing, so memory holds the computed columns only.
 	stream := isCSV(opt.In) && isCSV(opt.Out) && !strings.HasSuffix(opt.In, ".gz")
