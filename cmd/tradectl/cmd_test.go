@@ -337,7 +337,8 @@ func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	if !bytes.Equal(inc, want) {
 		t.Fatal("incremental features.csv differs from a full recompute")
 	}
-	// A changed input in the last stored row is detected and forces a full recompute.
+	// A changed input in the last stored row is detected by the input checksums and the rows
+	// from its block on are recomputed.
 	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines[:len(lines)-501], "")), 0o644)
 	run(t, "features", "-c", cfg, "--full").ok(t)
 	changed := append([]string{}, lines...)
@@ -345,8 +346,13 @@ func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	f[4] = "1.5" // close of the last row features.csv holds
 	changed[len(lines)-502] = strings.Join(f, ",")
 	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(changed, "")), 0o644)
-	if r := run(t, "features", "-c", cfg).ok(t); !strings.Contains(r.out, "features: full") || !strings.Contains(r.err, "differs from a recomputation") {
+	if r := run(t, "features", "-c", cfg).ok(t); !strings.Contains(r.out, "features: incremental") || !strings.Contains(r.err, "input changed") {
 		t.Fatalf("a changed stored row was not recomputed:\n%s\n%s", r.out, r.err)
+	}
+	inc, _ = os.ReadFile(filepath.Join(sym, "features.csv"))
+	run(t, "features", "-c", cfg, "--full").ok(t)
+	if want, _ := os.ReadFile(filepath.Join(sym, "features.csv")); !bytes.Equal(inc, want) {
+		t.Fatal("after a changed stored row, incremental features.csv differs from a full recompute")
 	}
 
 	// Same for Parquet.

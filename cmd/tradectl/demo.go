@@ -106,10 +106,10 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64, for
 	if err != nil {
 		return err
 	}
-	if err := a.runStage(c, p, "features", true); err != nil {
+	if err := a.runStage(c, p, "features", false); err != nil {
 		return err
 	}
-	if err := a.runStage(c, p, "labels", false); err != nil {
+	if err := a.runStage(c, p, "labels", true); err != nil {
 		return err
 	}
 	if err := a.runTrain(c); err != nil {

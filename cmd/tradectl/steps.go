@@ -119,7 +119,7 @@ the result equals a full recompute. --full forces a full recompute of the row wi
 			if err != nil {
 				return err
 			}
-			return a.runStage(c, p, "features", !full)
+			return a.runStage(c, p, "features", full)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "recompute every row instead of appending new rows")
@@ -143,13 +143,14 @@ future rows: the last label_horizon rows of the file are False and are cut by tr
 			if err != nil {
 				return err
 			}
-			return a.runStage(c, p, "labels", false)
+			return a.runStage(c, p, "labels", true)
 		},
 	}
 }
 
-// runStage runs the "features" (data -> features) or "labels" (features -> matrix) stage.
-func (a *app) runStage(c *config.Config, p *pipeline, name string, incremental bool) error {
+// runStage runs the "features" (data -> features, incremental unless full) or "labels"
+// (features -> matrix, always full) stage.
+func (a *app) runStage(c *config.Config, p *pipeline, name string, full bool) error {
 	steps, in, out, producer := p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), "merge"
 	if name == "labels" {
 		steps, in, out, producer = p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), "features"
@@ -157,14 +158,14 @@ func (a *app) runStage(c *config.Config, p *pipeline, name string, incremental b
 	if err := needInput(in, producer); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	return a.runFeatureStep(c, name, steps, in, out, incremental)
+	return a.runFeatureStep(c, name, steps, in, out, name == "features", full)
 }
 
-func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Step, in, out string, incremental bool) error {
+func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Step, in, out string, incremental, full bool) error {
 	start := time.Now()
 	res, err := features.RunFile(features.FileOptions{
 		In: in, Out: out, TimeColumn: c.TimeColumn, Window: c.WindowSize(),
-		Incremental: incremental, Precision: c.FloatDecimals(), Steps: steps, Logger: a.log,
+		Incremental: incremental, Full: full, Precision: c.FloatDecimals(), Steps: steps, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

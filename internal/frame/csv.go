@@ -358,7 +358,8 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	RemoveStaleTemps(path)
+	tmp, err := createTemp(path)
 	if err != nil {
 		return err
 	}
