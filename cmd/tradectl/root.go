@@ -129,6 +129,7 @@ offline run on a generated market.`,
 		newLabelsCmd(a),
 		newTrainCmd(a),
 		newPredictCmd(a),
+		newRollingCmd(a),
 		newDemoCmd(a),
 	)
 	return root
