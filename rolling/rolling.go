@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"slices"
 
 	"github.com/tradectl/tradectl/internal/config"
@@ -28,6 +31,10 @@ type Options struct {
 	// Progress, if set, is called with the folds done (cached ones included) and the total.
 	Progress func(done, total int)
 	Logger   *slog.Logger
+	// LimitMemory sets the process's soft memory limit (unless GOMEMLIMIT is set) to the run's
+	// working set: the input columns plus one training copy per job, with a margin. The
+	// collector then runs before parallel folds push the heap far past what is live.
+	LimitMemory bool
 }
 
 // FoldReport describes one fold of a finished run.
@@ -62,16 +69,15 @@ type Output struct {
 
 // Run trains and scores every fold of the plan over data (read with the sets' features and
 // labels, and the price columns to carry into the output), taking finished folds from the
-// cache. It replaces ±Inf in data with NaN. The output is the same for any executor or
+// cache. Run owns data and changes it: ±Inf become NaN, columns lose their spare capacity and the price
+// columns no model reads are dropped. The output is the same for any executor or
 // number of jobs.
 func Run(ctx context.Context, data *frame.Frame, opt Options) (*Output, error) {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	for _, c := range data.Columns() {
-		frame.FiniteOrNaN(c.Data)
-	}
+	compact(data)
 	models, err := train.Untrained(opt.Sets)
 	if err != nil {
 		return nil, err
@@ -89,6 +95,10 @@ func Run(ctx context.Context, data *frame.Frame, opt Options) (*Output, error) {
 		return nil, err
 	}
 	out := &Output{Plan: plan, Folds: make([]FoldReport, len(folds)), Scores: names}
+	keep, labels := carried(data, plan, opt.Sets, models)
+	if opt.LimitMemory && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(workingSet(data, opt, folds))
+	}
 	scores := make([][][]float64, len(folds)) // fold -> model -> rows
 	cache := Cache{Dir: opt.CacheDir}
 	var todo []Task
@@ -114,10 +124,53 @@ func Run(ctx context.Context, data *frame.Frame, opt Options) (*Output, error) {
 	if err := compute(ctx, data, opt, todo, out, scores); err != nil {
 		return nil, err
 	}
-	if err := out.assemble(data, scores, models, log); err != nil {
+	if err := out.assemble(keep, labels, scores, models, log); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// compact replaces ±Inf with NaN and gives every column of data exactly its length: a file
+// reader may leave a large spare capacity, which the collector counts as live, letting the
+// heap (and the peak memory) grow by that much while the folds allocate their training copies.
+func compact(data *frame.Frame) {
+	spare := false
+	for _, c := range data.Columns() {
+		frame.FiniteOrNaN(c.Data)
+		spare = spare || cap(c.Data) > len(c.Data)+len(c.Data)/8
+	}
+	if !spare {
+		return
+	}
+	data.Time = slices.Clip(slices.Clone(data.Time))
+	for _, c := range slices.Clone(data.Columns()) {
+		data.Set(c.Name, c.Kind, slices.Clone(c.Data))
+	}
+	// The old columns are garbage now: collect them and hand their pages back, so the heap
+	// goal and the resident memory start from the real size.
+	debug.FreeOSMemory()
+}
+
+// workingSet estimates the bytes a run keeps live: data, and for each job the largest
+// fold's training copy (features and label of every training row, and the row index), plus
+// a quarter and 16 MiB for everything else.
+func workingSet(data *frame.Frame, opt Options, folds []Fold) int64 {
+	jobs := opt.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	jobs = min(jobs, len(folds))
+	rows := 0
+	for _, f := range folds {
+		rows = max(rows, f.TrainEnd-f.TrainStart)
+	}
+	width := 0
+	for _, s := range opt.Sets {
+		width = max(width, len(s.Features)+2)
+	}
+	b := int64(data.Len()) * int64(len(data.Columns())+1) * 8
+	b += int64(jobs) * int64(rows) * int64(width) * 8
+	return b + b/4 + 16<<20
 }
 
 // compute runs the folds missing from the cache and stores each as soon as it finishes, so an
@@ -140,29 +193,33 @@ func compute(ctx context.Context, data *frame.Frame, opt Options, todo []Task, o
 		return err
 	}
 	cache := Cache{Dir: opt.CacheDir}
+	// After a failure the folds in flight finish; the error of the earliest failed fold is
+	// returned, so the message does not depend on timing.
 	var firstErr error
-	for r := range results {
-		if firstErr != nil {
-			continue // drain: the workers finish their current fold
+	errFold := len(out.Folds)
+	fail := func(k int, err error) {
+		if k < errFold {
+			firstErr, errFold = err, k
 		}
+		cancel()
+	}
+	for r := range results {
 		if r.Err == nil {
 			r.Err = checkResult(r, out)
 		}
 		if r.Err != nil {
-			firstErr = r.Err
-			cancel()
+			fail(r.Fold, r.Err)
 			continue
 		}
 		f := out.Folds[r.Fold].Fold
 		if err := cache.Store(r, data.Time[f.PredictStart:f.PredictEnd]); err != nil {
-			firstErr = err
-			cancel()
+			fail(r.Fold, err)
 			continue
 		}
 		scores[r.Fold] = r.Scores
 		out.Folds[r.Fold].Reports = r.Reports
 		out.Computed++
-		if opt.Progress != nil {
+		if opt.Progress != nil && firstErr == nil {
 			opt.Progress(out.Cached+out.Computed, len(out.Folds))
 		}
 	}
@@ -195,26 +252,36 @@ func checkResult(r Result, out *Output) error {
 	return nil
 }
 
-// assemble builds the predictions frame (scores, prices, labels of the predicted rows) and
-// the metrics per fold and overall.
-func (out *Output) assemble(data *frame.Frame, scores [][][]float64, models []*train.File, log *slog.Logger) error {
-	p := out.Plan
+// carried copies the columns the output carries (prices, labels) for the predicted rows and
+// drops the price columns that no model reads from data, so they do not take memory while
+// the folds train.
+func carried(data *frame.Frame, p Plan, sets []train.Set, models []*train.File) (f *frame.Frame, labels []string) {
 	rows := data.Slice(p.Start, p.Start+p.Rows())
-	var keep, labels []string
+	f = frame.New(slices.Clone(rows.Time))
 	for _, n := range train.PriceColumns {
-		if rows.Has(n) {
-			keep = append(keep, n)
+		if c, err := rows.Col(n); err == nil {
+			f.Set(n, rows.Kind(n), slices.Clone(c))
 		}
 	}
 	for _, m := range models {
-		if rows.Has(m.Label) && !slices.Contains(labels, m.Label) {
+		if c, err := rows.Col(m.Label); err == nil && !f.Has(m.Label) {
+			f.Set(m.Label, rows.Kind(m.Label), slices.Clone(c))
 			labels = append(labels, m.Label)
 		}
 	}
-	f, err := rows.Select(append(keep, labels...)...)
-	if err != nil {
-		return err
+	used := train.Columns(sets)
+	for _, n := range train.PriceColumns {
+		if !slices.Contains(used, n) {
+			data.Drop(n)
+		}
 	}
+	return f, labels
+}
+
+// assemble adds the score columns to the carried rows and computes the metrics per fold and
+// overall.
+func (out *Output) assemble(f *frame.Frame, labels []string, scores [][][]float64, models []*train.File, log *slog.Logger) error {
+	p := out.Plan
 	for j, name := range out.Scores {
 		col := make([]float64, 0, p.Rows())
 		for k := range out.Folds {
@@ -225,6 +292,7 @@ func (out *Output) assemble(data *frame.Frame, scores [][][]float64, models []*t
 		}
 	}
 	out.Frame, out.Columns = f, train.PredictionColumns(f, out.Scores, labels)
+	var err error
 	for k := range out.Folds {
 		fr := &out.Folds[k]
 		fr.Metrics, fr.Order, err = train.ScoreMetrics(f.Slice(fr.PredictStart-p.Start, fr.PredictEnd-p.Start), models, log)

@@ -48,7 +48,7 @@ type Result struct {
 // can run concurrently on the same frame.
 func RunTask(data *frame.Frame, t Task) Result {
 	res := Result{Fold: t.Index, Hash: t.Hash}
-	files, reports, err := train.FitModels(data.Slice(t.TrainStart, t.TrainEnd), train.Options{Sets: t.Sets})
+	files, reports, err := train.FitModels(data.Slice(t.TrainStart, t.TrainEnd), train.Options{Sets: t.Sets, NoInSample: true})
 	if err != nil {
 		res.Err = fmt.Errorf("fold %d: %w", t.Index+1, err)
 		return res

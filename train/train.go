@@ -144,6 +144,9 @@ type Options struct {
 	// Progress, if set, is called with (model, 0, 0) when a model starts and with the steps
 	// done and the total while algorithms that iterate (gb rounds, nn epochs) run.
 	Progress func(model string, done, total int)
+	// NoInSample skips scoring the training rows (Report.Metric and InSample stay empty),
+	// for callers that score other rows anyway (walk-forward).
+	NoInSample bool
 }
 
 // Report describes one trained model.
@@ -336,11 +339,15 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	}
 	secs := time.Since(start).Seconds()
 	file.model = model
+	r := Report{Name: name, Rows: len(rows), Positives: pos, Seconds: secs}
+	if opt.NoInSample {
+		return file, r, nil
+	}
 	pred := make([]float64, len(y))
 	if err := model.PredictProba(x, pred); err != nil {
 		return nil, Report{}, err
 	}
-	r := Report{Name: name, Rows: len(rows), Positives: pos, Seconds: secs, Metric: "AUC"}
+	r.Metric = "AUC"
 	if p.IsRegression {
 		m, err := metrics.Regress(y, pred)
 		if err != nil {

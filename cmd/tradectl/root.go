@@ -135,9 +135,10 @@ offline run on a generated market.`,
 		newLabelsCmd(a),
 		newTrainCmd(a),
 		newPredictCmd(a),
+		newRollingCmd(a),
 		newSignalsCmd(a),
-		newCheckCmd(a),
 		newSimulateCmd(a),
+		newCheckCmd(a),
 		newDemoCmd(a),
 	)
 	return root
