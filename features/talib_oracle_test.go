@@ -69,7 +69,7 @@ var oracleTolerances = map[string]oracleTolerance{
 	"STDDEV": {1e-5, 2e-5, "exact two-pass variance (the README's STDDEV/VAR note): TA-Lib's running sums are off by up to 1e-5 " +
 		"of the output's range and give a non-zero deviation on flat windows"},
 	"VAR":          {1e-9, 2e-9, "exact two-pass variance, as STDDEV"},
-	"HT_DCPHASE":   {1e-9, 1, "flat prices (the halt): the phase is ill-conditioned, see the README"},
+	"HT_DCPHASE":   {1e-9, 1, "Go's sin/cos/atan differ from the C library's in the last bit; on flat prices (the halt) the phase is the angle of rounding noise, so it differs by up to 168° (README)"},
 	"HT_SINE":      {1e-9, 2, "flat prices (the halt): sine of HT_DCPHASE's phase"},
 	"HT_TRENDMODE": {0, 1, "flat prices (the halt): decided from HT_DCPHASE's phase"},
 }
