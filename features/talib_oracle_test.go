@@ -126,7 +126,7 @@ var oracleExtraSets = map[string][][]float64{
 // oracleParamSets returns the (period, params) sets a function is checked at: TA-Lib's
 // defaults, timeperiods 14 and 50, every parameter changed at once, every MA type for
 // functions taking one, and oracleExtraSets.
-func oracleParamSets(s *funcSpec, short bool) []oracleCall {
+func oracleParamSets(s *funcSpec) []oracleCall {
 	def := defaults(s)
 	var out []oracleCall
 	add := func(label string, period int, p []float64) {
@@ -137,9 +137,6 @@ func oracleParamSets(s *funcSpec, short bool) []oracleCall {
 		period = s.defPeriod
 	}
 	add("default", period, def)
-	if short {
-		return out
-	}
 	if s.hasPeriod {
 		for _, w := range []int{14, 50} {
 			if w != s.defPeriod && w >= s.minPeriod {
@@ -458,7 +455,9 @@ func outputScale(x []float64) float64 {
 }
 
 func TestTalibOracle(t *testing.T) {
-	short := testing.Short()
+	if testing.Short() {
+		t.Skip("-short: the TA-Lib oracle runs in the full test run (go test ./...), not again under -race")
+	}
 	n := 3000
 	data := []*oracleSlice{
 		// 2023-06-01 00:00: the MACD example (first output row 00:33).
@@ -470,7 +469,7 @@ func TestTalibOracle(t *testing.T) {
 	for _, name := range TalibFunctions() {
 		s, _ := lookupTalib(name)
 		for _, sl := range data {
-			for _, c := range oracleParamSets(s, short) {
+			for _, c := range oracleParamSets(s) {
 				c.slice = sl
 				calls = append(calls, c)
 			}
@@ -637,6 +636,9 @@ func checkOracleMeta(t *testing.T, meta map[string]oracleMeta) {
 // 00:00, MACD(12, 26, 9)'s first output row is 00:33 (close 27193.09), where TA-Lib C gives
 // macd -3.6555 and macdsignal 16.7637 (go-talib gave -6.2136 and -1.2407).
 func TestTalibMACDIssueExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: reads five months of minutes; runs in the full test run")
+	}
 	s := loadOracleSlice(t, "normal", time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC), 3000)
 	spec, _ := lookupTalib("MACD")
 	got, err := generatorOutputs(oracleCall{spec: spec, slice: s, params: defaults(spec)})
