@@ -177,7 +177,7 @@ func init() {
 				return maLookback(n, int(p[2]))
 			},
 			run: func(in [][]float64, n int, p []float64) [][]float64 {
-				return three(gotalib.BBands(in[0], n, p[0], p[1], ma(p[2])))
+				return taBBANDS(in[0], n, p[0], p[1], int(p[2]))
 			}},
 		simple("DEMA", 30, 2, func(n int, _ []float64) int { return 2 * (n - 1) }, gotalib.Dema),
 		simple("EMA", 30, 2, lbN(-1), gotalib.Ema),

@@ -101,3 +101,24 @@ func taMAVP(x, periods []float64, minPeriod, maxPeriod, maType int) []float64 {
 	}
 	return out
 }
+
+// taBBANDS is TA_BBANDS. With an MA type whose lookback exceeds period-1 (DEMA, TEMA, KAMA,
+// MAMA, T3), TA-Lib computes the deviation with TA_STDDEV from the bands' first row, so its
+// running sums start period-1 rows before it; go-talib starts them at row 0, which changes
+// their rounding (up to 1e-8 of the band where the window is nearly flat).
+func taBBANDS(x []float64, period int, nbDevUp, nbDevDn float64, maType int) [][]float64 {
+	lb := maLookback(period, maType)
+	if lb == period-1 || len(x) <= lb {
+		return three(gotalib.BBands(x, period, nbDevUp, nbDevDn, gotalib.MaType(maType)))
+	}
+	n := len(x)
+	mid := gotalib.Ma(x, period, gotalib.MaType(maType))
+	std := gotalib.StdDev(x[lb-period+1:], period, 1.0)[period-1:]
+	upper, lower := make([]float64, n), make([]float64, n)
+	for t := lb; t < n; t++ {
+		s := std[t-lb]
+		upper[t] = mid[t] + s*nbDevUp // s*1.0 is s: the same bits as TA-Lib's nbdev == 1 branches
+		lower[t] = mid[t] - s*nbDevDn
+	}
+	return [][]float64{upper, mid, lower}
+}
