@@ -59,6 +59,19 @@ func maxAvgPeriod(ss ...candleSetting) int {
 // candles holds the open, high, low and close series of one computation.
 type candles struct {
 	o, h, l, c []float64
+	ranges     [3][]float64 // TA_CANDLERANGE of every candle per range type, made on first use
+}
+
+// rangeSeries returns the range of every candle for range type r.
+func (d *candles) rangeSeries(r candleRange) []float64 {
+	if d.ranges[r] == nil {
+		x := make([]float64, len(d.c))
+		for i := range x {
+			x[i] = d.rangeOf(r, i)
+		}
+		d.ranges[r] = x
+	}
+	return d.ranges[r]
 }
 
 // color is TA_CANDLECOLOR: 1 for white (close >= open), -1 for black.
@@ -108,8 +121,8 @@ func (d *candles) gapUp(i2, i1 int) bool { return d.l[i2] > d.h[i1] }
 func (d *candles) gapDown(i2, i1 int) bool { return d.h[i2] < d.l[i1] }
 
 // rangeOf is TA_CANDLERANGE.
-func (d *candles) rangeOf(s candleSetting, i int) float64 {
-	switch s.rng {
+func (d *candles) rangeOf(r candleRange, i int) float64 {
+	switch r {
 	case rangeRealBody:
 		return d.body(i)
 	case rangeHighLow:
@@ -119,27 +132,12 @@ func (d *candles) rangeOf(s candleSetting, i int) float64 {
 	}
 }
 
-// average is TA_CANDLEAVERAGE for a period total sum and candle i.
-func (d *candles) average(s candleSetting, sum float64, i int) float64 {
-	var v float64
-	if s.period != 0 {
-		v = sum / float64(s.period)
-	} else {
-		v = d.rangeOf(s, i)
-	}
-	v = s.factor * v
-	if s.rng == rangeShadows {
-		v /= 2.0
-	}
-	return v
-}
-
 // periodTotal is one of TA-Lib's running period totals: the sum of a setting's range over
 // the period candles before candle i-k, where i is the candle being examined. It starts
 // as TA-Lib's initial loop does and moves by adding the newest range and subtracting the
 // trailing one in one expression, as TA-Lib does, so the rounding is the same.
 type periodTotal struct {
-	d     *candles
+	r     []float64 // the setting's range of every candle
 	s     candleSetting
 	k     int
 	sum   float64
@@ -148,19 +146,32 @@ type periodTotal struct {
 
 // total starts the period total of setting s for offset k at the first examined candle start.
 func (d *candles) total(s candleSetting, start, k int) periodTotal {
-	t := periodTotal{d: d, s: s, k: k, trail: start - k - s.period}
+	t := periodTotal{r: d.rangeSeries(s.rng), s: s, k: k, trail: start - k - s.period}
 	for j := t.trail; j < start-k; j++ {
-		t.sum += d.rangeOf(s, j)
+		t.sum += t.r[j]
 	}
 	return t
 }
 
-// avg is the setting's threshold for candle idx (idx matters only when the period is 0).
-func (t *periodTotal) avg(idx int) float64 { return t.d.average(t.s, t.sum, idx) }
+// avg is TA_CANDLEAVERAGE: the setting's threshold for candle idx (idx matters only when the
+// period is 0: the candle's own range).
+func (t *periodTotal) avg(idx int) float64 {
+	var v float64
+	if t.s.period != 0 {
+		v = t.sum / float64(t.s.period)
+	} else {
+		v = t.r[idx]
+	}
+	v = t.s.factor * v
+	if t.s.rng == rangeShadows {
+		v /= 2.0
+	}
+	return v
+}
 
 // next moves the total from candle i to candle i+1.
 func (t *periodTotal) next(i int) {
-	t.sum += t.d.rangeOf(t.s, i-t.k) - t.d.rangeOf(t.s, t.trail)
+	t.sum += t.r[i-t.k] - t.r[t.trail]
 	t.trail++
 }
 
