@@ -364,3 +364,51 @@ func BenchmarkTick(b *testing.B) {
 		}
 	}
 }
+
+// TestTwoWritersOnOneFile writes from two handles at once, as `signal once` from cron beside a
+// running service would: the busy timeout and immediate transactions make both succeed.
+func TestTwoWritersOnOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := Path(t.TempDir())
+	a, b := open(t, path), open(t, path)
+	const n = 40
+	errs := make(chan error, 2)
+	for w, d := range []*DB{a, b} {
+		go func() {
+			for i := 0; i < n; i++ {
+				err := d.Tick(ctx, func(tx *Tx) error {
+					bar, _, err := tx.Progress(ctx, "BTCUSDT", "1min")
+					if err != nil {
+						return err
+					}
+					if err := tx.SetProgress(ctx, "BTCUSDT", "1min", bar.Add(time.Minute)); err != nil {
+						return err
+					}
+					_, _, err = tx.Enqueue(ctx, text(fmt.Sprintf("w%d-%d", w, i), "x"))
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = a.View(ctx, func(tx *Tx) error {
+		// Each tick read and advanced the progress inside its transaction: no lost update.
+		bar, _, _ := tx.Progress(ctx, "BTCUSDT", "1min")
+		if want := (time.Time{}).Add(2 * n * time.Minute); !bar.Equal(want) {
+			t.Errorf("progress %v, want %v (a lost update)", bar, want)
+		}
+		return nil
+	})
+	if p, _ := b.Pending(ctx); p != 2*n {
+		t.Errorf("pending %d, want %d", p, 2*n)
+	}
+}

@@ -183,8 +183,12 @@ func (d *Deliverer) attempt(ctx context.Context, m *state.Message) (retryAt time
 		wait = te.RetryAfter
 	}
 	d.retried.Add(1)
-	d.log.Warn("notification not delivered; will retry", "id", m.ID, "key", m.DedupKey, "attempt", m.Attempts+1,
-		"retry_in", wait, "err", sendErr)
+	level, msg := slog.LevelWarn, "notification not delivered; will retry"
+	if te != nil && te.Code >= 400 && te.Code < 500 && te.Code != 429 {
+		// A wrong token, chat or blocked bot: it will not clear up by itself.
+		level, msg = slog.LevelError, "telegram refuses the bot or chat (check telegram_bot_token and telegram_chat_id); will retry"
+	}
+	d.log.Log(ctx, level, msg, "id", m.ID, "key", m.DedupKey, "attempt", m.Attempts+1, "retry_in", wait, "err", sendErr)
 	retryAt = now.Add(wait)
 	return retryAt, d.store.MarkRetry(sctx, m.ID, retryAt, sendErr.Error())
 }

@@ -369,3 +369,26 @@ func BenchmarkTickWhileDelivering(b *testing.B) {
 	cancel()
 	<-done
 }
+
+// TestWrongChatKeepsTheQueue: Telegram's "chat not found" is a settings problem, not the
+// message's: the message stays queued, and the log says what to check, at error level.
+func TestWrongChatKeepsTheQueue(t *testing.T) {
+	clk := clock.NewFake(start)
+	r := newRig(t, clk, "", outbox.Config{})
+	var logs strings.Builder
+	tg, err := notify.NewTelegram(notify.TelegramConfig{APIURL: r.fake.URL(), Token: config.Secret(token), ChatID: "-42", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := outbox.New(r.db, tg, outbox.Config{Clock: clk, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r.tick(t, 0)
+	if _, err := d.DeliverDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := r.db.Pending(context.Background()); n != 1 || d.Stats().Rejected != 0 {
+		t.Fatalf("pending %d, stats %+v: the message must stay queued", n, d.Stats())
+	}
+	if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "telegram_chat_id") || strings.Contains(l, "s3cr3t") {
+		t.Fatalf("log %q", l)
+	}
+}
