@@ -183,6 +183,9 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 		n = max(0, n-opt.LabelHorizon)
 	}
 	rows := m.Slice(0, n).Tail(opt.TrainLength)
+	if err := BeginModelSet(opt.ModelFolder); err != nil {
+		return nil, err
+	}
 	var reports []Report
 	for _, s := range opt.Sets {
 		keep, err := completeRows(rows, s)
@@ -210,7 +213,7 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 			}
 		}
 	}
-	return reports, nil
+	return reports, writeManifest(opt.ModelFolder, reports)
 }
 
 // completeRows returns the rows with no NaN in the set's features and labels, or an error
