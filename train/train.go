@@ -175,11 +175,15 @@ func Columns(sets []Set) []string {
 }
 
 // Fit trains every label x algorithm of every set on m (already cut to the row window) and
-// saves the models. m must hold the set's features and labels. Nothing is saved when any
-// model fails.
+// saves the models as one set: the old manifest is removed, every model file written, then
+// the manifest naming them (so a run killed half-way never leaves a set predict would use).
+// m must hold the set's features and labels. Nothing is saved when any model fails.
 func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 	files, reports, err := FitModels(m, opt)
 	if err != nil {
+		return reports, err
+	}
+	if err := BeginModelSet(opt.ModelFolder); err != nil {
 		return reports, err
 	}
 	for _, f := range files {
@@ -187,7 +191,7 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 			return reports, err
 		}
 	}
-	return reports, nil
+	return reports, writeManifest(opt.ModelFolder, reports)
 }
 
 // FitModels trains every label x algorithm of every set on m like Fit and returns the models
