@@ -220,21 +220,31 @@ func FitModels(m *frame.Frame, opt Options) ([]*File, []Report, error) {
 			}
 			return files, reports, fmt.Errorf("train %s: %w", strings.Join(names, ", "), err)
 		}
-		for _, label := range s.Labels {
-			for _, a := range s.Algorithms {
+		// One design (rows and scaled features) per algorithm serves every label.
+		setFiles := make([]*File, len(s.Labels)*len(s.Algorithms))
+		setReports := make([]Report, len(setFiles))
+		for j, a := range s.Algorithms {
+			d, err := newDesign(rows, keep, s.Features, a)
+			if err != nil {
+				return files, reports, fmt.Errorf("train %s: %w", ModelName(s.Labels[0], a.Name), err)
+			}
+			for i, label := range s.Labels {
 				if opt.Progress != nil {
 					opt.Progress(ModelName(label, a.Name), 0, 0)
 				}
-				f, r, err := fitOne(rows, keep, s.Features, label, a, opt)
+				f, r, err := fitOne(rows, d, s.Features, label, a, opt)
 				if err != nil {
 					return files, reports, fmt.Errorf("train %s: %w", ModelName(label, a.Name), err)
 				}
-				log.Info("trained", "model", r.Name, "rows", r.Rows, "positives", r.Positives,
-					"seconds", math.Round(r.Seconds*1000)/1000, "in_sample_"+strings.ToLower(r.Metric), math.Round(r.InSample*10000)/10000)
-				files = append(files, f)
-				reports = append(reports, r)
+				setFiles[i*len(s.Algorithms)+j], setReports[i*len(s.Algorithms)+j] = f, r
 			}
 		}
+		for _, r := range setReports {
+			log.Info("trained", "model", r.Name, "rows", r.Rows, "positives", r.Positives,
+				"seconds", math.Round(r.Seconds*1000)/1000, "in_sample_"+strings.ToLower(r.Metric), math.Round(r.InSample*10000)/10000)
+		}
+		files = append(files, setFiles...)
+		reports = append(reports, setReports...)
 	}
 	return files, reports, nil
 }
@@ -280,15 +290,25 @@ func completeRows(f *frame.Frame, s Set) ([]int, error) {
 	return keep, nil
 }
 
-func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.Algorithm, opt Options) (*File, Report, error) {
-	name := ModelName(label, a.Name)
+// design is what one algorithm entry trains every label of a set on: its rows (after
+// every_nth_row and length) and their features, scaled when is_scale. Algorithms only read
+// the features, so one copy serves all labels.
+type design struct {
+	alg    algorithm
+	p      Params
+	rows   []int
+	x      [][]float64
+	scaler *Scaler
+}
+
+func newDesign(f *frame.Frame, keep []int, feats []string, a config.Algorithm) (*design, error) {
 	alg, err := lookupAlgorithm(a.Algo)
 	if err != nil {
-		return nil, Report{}, err
+		return nil, err
 	}
 	p, err := parseParams(a.Params, a.Algo, alg.scaleByDefault)
 	if err != nil {
-		return nil, Report{}, err
+		return nil, err
 	}
 	rows := keep
 	if p.EveryNthRow > 1 {
@@ -301,11 +321,21 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	if p.Length > 0 && len(rows) > p.Length {
 		rows = rows[len(rows)-p.Length:]
 	}
-	cols := make([][]float64, len(feats))
+	d := &design{alg: alg, p: p, rows: rows, x: make([][]float64, len(feats))}
 	for j, n := range feats {
 		c, _ := f.Col(n)
-		cols[j] = gather(c, rows)
+		d.x[j] = gather(c, rows)
 	}
+	if p.IsScale {
+		d.scaler = FitScaler(d.x)
+		d.scaler.TransformInPlace(d.x) // d.x holds this design's own copies
+	}
+	return d, nil
+}
+
+func fitOne(f *frame.Frame, d *design, feats []string, label string, a config.Algorithm, opt Options) (*File, Report, error) {
+	name := ModelName(label, a.Name)
+	alg, p, rows, x := d.alg, d.p, d.rows, d.x
 	lc, _ := f.Col(label)
 	y := gather(lc, rows)
 	pos := 0
@@ -327,11 +357,7 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	file := newFile(label, a, feats, p.IsRegression)
 	file.Training = Training{First: frame.FormatTime(f.Time[rows[0]]), Last: frame.FormatTime(f.Time[rows[len(rows)-1]]),
 		Rows: len(rows), Positives: pos}
-	x := cols
-	if p.IsScale {
-		file.Scaler = FitScaler(cols)
-		file.Scaler.TransformInPlace(cols) // cols are this model's own copies
-	}
+	file.Scaler = d.scaler
 	start := time.Now()
 	var progress func(done, total int)
 	if opt.Progress != nil {

@@ -375,3 +375,32 @@ func TestFitModelsInMemory(t *testing.T) {
 		}
 	}
 }
+
+// Every label of a set trains on one shared (scaled) copy of the features: no algorithm may
+// change it. Two identical labels must give identical models, whichever is fitted first.
+func TestLabelsShareTheFeatureCopy(t *testing.T) {
+	algos := []config.Algorithm{
+		lc,
+		{Name: "gb", Algo: "gb", Train: json.RawMessage(`{"num_boost_round": 5}`)},
+		{Name: "nn", Algo: "nn", Train: json.RawMessage(`{"n_epochs": 2, "bs": 64, "seed": 1}`)},
+		{Name: "svc", Algo: "svc", Params: json.RawMessage(`{"is_scale": true}`), Train: json.RawMessage(`{"random_state": 1}`)},
+	}
+	m := matrix(400, 5)
+	y, _ := m.Col("lab")
+	m.Set("copy", frame.Bool, slices.Clone(y))
+	s := Set{Features: []string{"a", "b"}, Labels: []string{"lab", "copy"}, Algorithms: algos}
+	files, _, err := FitModels(m, Options{Sets: []Set{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 8 || files[0].Name != "lab_lc" || files[1].Name != "lab_gb" || files[4].Name != "copy_lc" {
+		t.Fatalf("order: %v", files)
+	}
+	for j := range algos {
+		a, _ := json.Marshal(files[j].model)
+		b, _ := json.Marshal(files[4+j].model)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s and %s differ: fitting %s changed the shared features", files[j].Name, files[4+j].Name, files[j].Name)
+		}
+	}
+}
