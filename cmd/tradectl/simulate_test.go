@@ -158,6 +158,8 @@ func TestSimulateBadInputs(t *testing.T) {
 			[]string{"buy_signal_threshold 0.1 must be above sell_signal_threshold 0.2"}},
 		{"missing score column", `"trade_score"`, `{"grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`, "close,score",
 			[]string{"signals.csv", `no score column "trade_score"`}},
+		{"report of a combination not in the grid", `"trade_score"`, `{"grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`, "close,trade_score",
+			[]string{"--buy/--sell", "buy 0.5 sell -0.1 is not in the grid"}},
 		{"bad direction", `"trade_score"`, `{"direction": "both", "grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`, "close,trade_score",
 			[]string{`"simulate_model.direction"`}},
 	} {
@@ -165,7 +167,11 @@ func TestSimulateBadInputs(t *testing.T) {
 			dir := t.TempDir()
 			writeSignals(t, dir, tc.header, rows...)
 			cfg := simConfig(t, dir, tc.columns, tc.simulate)
-			run(t, "simulate", "-c", cfg).failsWith(t, tc.want...)
+			args := []string{"simulate", "-c", cfg}
+			if strings.HasPrefix(tc.name, "report") {
+				args = append(args, "--report", filepath.Join(dir, "rep"), "--buy", "0.5", "--sell", "-0.1")
+			}
+			run(t, args...).failsWith(t, tc.want...)
 			if _, err := os.Stat(filepath.Join(dir, "SIMUSDT", "signal_models.txt")); err == nil {
 				t.Error("signal_models.txt written on error")
 			}
