@@ -261,3 +261,22 @@ func TestSimulateThresholdRule2(t *testing.T) {
 		t.Errorf("signal_models.txt:\n%s", out)
 	}
 }
+
+// A file with the close only: close fills work (open, high and low are not needed); next-open
+// fills need the open and say so.
+func TestSimulateCloseOnlyFile(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "SIMUSDT"), 0o755)
+	csv := "timestamp,close,trade_score\n2024-01-01 00:00:00,100,0.2\n2024-01-01 00:01:00,110,-0.2\n"
+	if err := os.WriteFile(filepath.Join(dir, "SIMUSDT", "signals.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := simConfig(t, dir, `"trade_score"`, `{"grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`)
+	run(t, "simulate", "-c", cfg).failsWith(t, "signals.csv", `no price column "open"`)
+	run(t, "simulate", "-c", cfg, "--fill", "close", "--fee-bps", "0").ok(t)
+	b, _ := os.ReadFile(filepath.Join(dir, "SIMUSDT", "signal_models.txt"))
+	// Bought at 100, sold at 110: +10%.
+	if lines := strings.Split(string(b), "\n"); !strings.HasPrefix(lines[1], "0.1,-0.1,1,100.0,10.0,1,") {
+		t.Errorf("signal_models.txt:\n%s", b)
+	}
+}
