@@ -386,6 +386,12 @@ func indexTicks(vals []float64) plot.ConstantTicks {
 	return t
 }
 
+// CheckMetric reports whether a heatmap metric name is known.
+func CheckMetric(name string) error {
+	_, err := metricOf(name)
+	return err
+}
+
 // metricOf returns the Perf field a heatmap shows.
 func metricOf(name string) (func(Perf) float64, error) {
 	switch name {

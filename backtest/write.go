@@ -18,10 +18,10 @@ import (
 var ErrChoice = errors.New("no such combination")
 
 // Choose finds the combination with the given buy (and sell, when withSell) threshold.
-func Choose(ranked []Ranked, buy, sell float64, withSell bool) (Combo, error) {
-	for _, r := range ranked {
-		if r.Combo.Rule.Buy == buy && (!withSell || r.Combo.Rule.Sell == sell) {
-			return r.Combo, nil
+func Choose(combos []Combo, buy, sell float64, withSell bool) (Combo, error) {
+	for _, c := range combos {
+		if c.Rule.Buy == buy && (!withSell || c.Rule.Sell == sell) {
+			return c, nil
 		}
 	}
 	return Combo{}, fmt.Errorf("%w: buy %v sell %v is not in the grid", ErrChoice, buy, sell)

@@ -105,6 +105,11 @@ func applySimulateFlags(cmd *cobra.Command, s *backtest.Setup, f simulateFlags) 
 	if fl.Changed("sell") && !fl.Changed("buy") {
 		return fmt.Errorf("--sell needs --buy")
 	}
+	if fl.Changed("report") {
+		if err := backtest.CheckMetric(f.metric); err != nil {
+			return fmt.Errorf("--metric: %w", err)
+		}
+	}
 	if err := s.Model.Check(); err != nil {
 		return err
 	}
@@ -123,6 +128,14 @@ func (a *app) runSimulate(cmd *cobra.Command, c *config.Config, f simulateFlags)
 	combos, err := s.Spec.Combos()
 	if err != nil {
 		return fmt.Errorf("%s: simulate_model: %w", c.Path, err)
+	}
+	var chosen *backtest.Combo
+	if cmd.Flags().Changed("buy") {
+		c, err := backtest.Choose(combos, f.buy, f.sell, cmd.Flags().Changed("sell"))
+		if err != nil {
+			return fmt.Errorf("simulate: --buy/--sell: %w", err)
+		}
+		chosen = &c
 	}
 	path := f.input
 	if path == "" {
@@ -168,20 +181,16 @@ func (a *app) runSimulate(cmd *cobra.Command, c *config.Config, f simulateFlags)
 	}
 	fmt.Fprintf(out, "simulate: top %d appended to %s and written to %s in %s\n", len(top), relPath(txt), relPath(js), since(start))
 	if f.report != "" {
-		return a.writeSimReport(cmd, s, in, ranked, f)
+		if chosen == nil {
+			chosen = &ranked[0].Combo
+		}
+		return a.writeSimReport(s, in, ranked, *chosen, f)
 	}
 	return nil
 }
 
-// writeSimReport writes the report of the chosen (or best) combination.
-func (a *app) writeSimReport(cmd *cobra.Command, s *backtest.Setup, in *backtest.Input, ranked []backtest.Ranked, f simulateFlags) error {
-	chosen := ranked[0].Combo
-	if cmd.Flags().Changed("buy") {
-		var err error
-		if chosen, err = backtest.Choose(ranked, f.buy, f.sell, cmd.Flags().Changed("sell")); err != nil {
-			return fmt.Errorf("simulate: %w", err)
-		}
-	}
+// writeSimReport writes the report of the chosen combination.
+func (a *app) writeSimReport(s *backtest.Setup, in *backtest.Input, ranked []backtest.Ranked, chosen backtest.Combo, f simulateFlags) error {
 	rep, err := backtest.WriteReport(f.report, backtest.ReportInput{Setup: s, Input: in, Ranked: ranked, Chosen: chosen, Metric: f.metric})
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)

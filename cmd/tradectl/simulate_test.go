@@ -158,6 +158,8 @@ func TestSimulateBadInputs(t *testing.T) {
 			[]string{"buy_signal_threshold 0.1 must be above sell_signal_threshold 0.2"}},
 		{"missing score column", `"trade_score"`, `{"grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`, "close,score",
 			[]string{"signals.csv", `no score column "trade_score"`}},
+		{"report of a combination not in the grid", `"trade_score"`, `{"grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`, "close,trade_score",
+			[]string{"--buy/--sell", "buy 0.5 sell -0.1 is not in the grid"}},
 		{"bad direction", `"trade_score"`, `{"direction": "both", "grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`, "close,trade_score",
 			[]string{`"simulate_model.direction"`}},
 	} {
@@ -165,7 +167,11 @@ func TestSimulateBadInputs(t *testing.T) {
 			dir := t.TempDir()
 			writeSignals(t, dir, tc.header, rows...)
 			cfg := simConfig(t, dir, tc.columns, tc.simulate)
-			run(t, "simulate", "-c", cfg).failsWith(t, tc.want...)
+			args := []string{"simulate", "-c", cfg}
+			if strings.HasPrefix(tc.name, "report") {
+				args = append(args, "--report", filepath.Join(dir, "rep"), "--buy", "0.5", "--sell", "-0.1")
+			}
+			run(t, args...).failsWith(t, tc.want...)
 			if _, err := os.Stat(filepath.Join(dir, "SIMUSDT", "signal_models.txt")); err == nil {
 				t.Error("signal_models.txt written on error")
 			}
@@ -253,5 +259,24 @@ func TestSimulateThresholdRule2(t *testing.T) {
 	if lines[0] != "buy_signal_threshold,buy_signal_threshold_2,sell_signal_threshold,sell_signal_threshold_2,#transactions,profit,%profit,#profitable,%profitable,profit/T,%profit/T,#transactions/M,profit/M,%profit/M" ||
 		!strings.HasPrefix(lines[1], "0.1,0.1,-0.1,-0.1,1,200.0,20.0,1,100.0,200.0,20.0,") {
 		t.Errorf("signal_models.txt:\n%s", out)
+	}
+}
+
+// A file with the close only: close fills work (open, high and low are not needed); next-open
+// fills need the open and say so.
+func TestSimulateCloseOnlyFile(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "SIMUSDT"), 0o755)
+	csv := "timestamp,close,trade_score\n2024-01-01 00:00:00,100,0.2\n2024-01-01 00:01:00,110,-0.2\n"
+	if err := os.WriteFile(filepath.Join(dir, "SIMUSDT", "signals.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := simConfig(t, dir, `"trade_score"`, `{"grid": {"buy_signal_threshold": [0.1], "sell_signal_threshold": [-0.1]}}`)
+	run(t, "simulate", "-c", cfg).failsWith(t, "signals.csv", `no price column "open"`)
+	run(t, "simulate", "-c", cfg, "--fill", "close", "--fee-bps", "0").ok(t)
+	b, _ := os.ReadFile(filepath.Join(dir, "SIMUSDT", "signal_models.txt"))
+	// Bought at 100, sold at 110: +10%.
+	if lines := strings.Split(string(b), "\n"); !strings.HasPrefix(lines[1], "0.1,-0.1,1,100.0,10.0,1,") {
+		t.Errorf("signal_models.txt:\n%s", b)
 	}
 }

@@ -143,3 +143,26 @@ func TestDataFolderCheck(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+// simulate_model decodes into typed keys; an absent section is the zero value; a wrong type
+// names the key.
+func TestSimulateSection(t *testing.T) {
+	c, err := Parse([]byte(`{"simulate_model": {"direction": "short", "topn_to_store": 3, "fee_bps": 5, "fill": "close",
+		"grid": {"buy_signal_threshold": "np.arange(0.01, 0.05, 0.01).tolist()"}}}`), "x.jsonc", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Simulate()
+	if err != nil || s.Direction != "short" || *s.TopNToStore != 3 || *s.FeeBps != 5 || s.Fill != "close" || s.SlippageBps != nil ||
+		string(s.Grid["buy_signal_threshold"]) != `"np.arange(0.01, 0.05, 0.01).tolist()"` {
+		t.Errorf("%+v %v", s, err)
+	}
+	c, _ = Parse([]byte(`{}`), "x.jsonc", nil)
+	if s, err := c.Simulate(); err != nil || s.Grid != nil {
+		t.Errorf("absent section: %+v %v", s, err)
+	}
+	c, _ = Parse([]byte(`{"simulate_model": {"topn_to_store": "ten"}}`), "x.jsonc", nil)
+	if _, err := c.Simulate(); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), `"simulate_model.topn_to_store"`) {
+		t.Errorf("err %v", err)
+	}
+}
