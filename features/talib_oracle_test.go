@@ -422,6 +422,17 @@ type oracleStats struct {
 	worst              string             // where the largest difference is
 	lookbackMismatches []string
 	failures           []string
+	// For integer outputs (candlestick patterns, index functions, HT_TRENDMODE), on the default
+	// parameter set: how many values are positive and negative, TA-Lib's and the generator's.
+	intOutput                          bool
+	talibPos, talibNeg, genPos, genNeg int
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // scaledDiff is |g-c| / scale, where scale is the largest |value| TA-Lib gives for that output
@@ -522,6 +533,11 @@ func TestTalibOracle(t *testing.T) {
 				row := r.BegIdx + j
 				d := scaledDiff(g[row], cv, scale)
 				st.values++
+				if o.Int && c.label == "default" {
+					st.intOutput = true
+					st.talibPos, st.talibNeg = st.talibPos+b2i(cv > 0), st.talibNeg+b2i(cv < 0)
+					st.genPos, st.genNeg = st.genPos+b2i(g[row] > 0), st.genNeg+b2i(g[row] < 0)
+				}
 				if math.Float64bits(g[row]) != math.Float64bits(cv) && !(math.IsNaN(g[row]) && (math.IsNaN(cv) || math.IsInf(cv, 0))) {
 					st.exact = false
 				}
@@ -580,6 +596,12 @@ func TestTalibOracle(t *testing.T) {
 	for name := range oracleTolerances {
 		if stats[name] == nil {
 			t.Errorf("oracleTolerances names %s, which the table does not have", name)
+		}
+	}
+	fmt.Fprintf(&table, "\nInteger outputs at TA-Lib's defaults, both slices: values > 0 and < 0 (e.g. +100/-100 patterns), TA-Lib / tradectl:\n")
+	for _, name := range names {
+		if st := stats[name]; st.intOutput {
+			fmt.Fprintf(&table, "- %s: > 0 %d / %d, < 0 %d / %d\n", name, st.talibPos, st.genPos, st.talibNeg, st.genNeg)
 		}
 	}
 	fmt.Fprintf(&table, "\nDocumented differences:\n- %s\n", strings.Join(notes, "\n- "))
