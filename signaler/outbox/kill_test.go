@@ -191,8 +191,8 @@ func TestKill9ResumesWithoutDropOrDuplicate(t *testing.T) {
 				t.Fatalf("round %d: %s", round, stderr.String())
 			}
 		}
-		for !fake.Idle(20 * time.Millisecond) { // a request already on the wire is counted now
-		}
+		// A request already on the wire is counted before the state is compared.
+		waitFor(t, "the fake Telegram to be idle", func() bool { return fake.Idle(20 * time.Millisecond) })
 		if w := checkWindow(t, path, fake, extra); w {
 			windows++
 		}
