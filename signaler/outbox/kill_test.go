@@ -142,7 +142,7 @@ func TestKill9ResumesWithoutDropOrDuplicate(t *testing.T) {
 	}
 	kills, n := 14, 150
 	if testing.Short() {
-		kills, n = 6, 80
+		kills, n = 5, 50
 	}
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(2024, 3))
