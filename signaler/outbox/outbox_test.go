@@ -79,6 +79,16 @@ func (r *rig) tick(t testing.TB, i int) {
 	r.d.Wake()
 }
 
+// waitFor polls cond (real time) and fails the test after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
 // visible returns the delivered messages' texts.
 func (r *rig) visible() []string {
 	var out []string
@@ -295,9 +305,7 @@ func TestTicksDoNotWaitForTelegram(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- r.d.Run(ctx) }()
 	r.tick(t, 0)
-	for stalled.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "the first send to stall", func() bool { return stalled.Load() > 0 })
 	ticked := make(chan struct{})
 	go func() {
 		for i := 1; i < 6; i++ {
@@ -315,10 +323,7 @@ func TestTicksDoNotWaitForTelegram(t *testing.T) {
 	}
 	close(release)
 	r.fake.CloseClientConnections() // the stalled request fails; the retry goes through
-	deadline := time.Now().Add(10 * time.Second)
-	for len(r.fake.Messages()) < 6 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, "six deliveries", func() bool { return len(r.fake.Messages()) >= 6 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -338,9 +343,7 @@ func TestShutdownFinishesTheSendInProgress(t *testing.T) {
 	r.tick(t, 1)
 	done := make(chan error)
 	go func() { done <- r.d.Run(ctx) }()
-	for len(r.fake.Messages()) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "Telegram to get the message", func() bool { return len(r.fake.Messages()) > 0 })
 	cancel() // Telegram has the message; its answer is still on the way
 	if err := <-done; err != nil {
 		t.Fatal(err)

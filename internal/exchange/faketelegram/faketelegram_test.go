@@ -221,7 +221,10 @@ func TestFaults(t *testing.T) {
 	if m := s.Messages(); len(m) != 2 {
 		t.Fatalf("%d messages delivered, want 2 (the slow answer's too)", len(m))
 	}
-	for !s.Idle(10 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !s.Idle(10 * time.Millisecond); {
+		if time.Now().After(deadline) {
+			t.Fatal("the server never became idle")
+		}
 	}
 	var kinds []string
 	for _, r := range s.Requests() {
