@@ -11,7 +11,8 @@
 // message and the commit that marks it sent: if the process dies there (kill -9, power loss),
 // the message is still pending after the restart and is sent again. The window is one HTTP
 // answer plus one small SQLite commit, and holds at most one message, because messages are
-// sent one at a time. A shutdown through the context does not open it: the send in progress
+// sent one at a time. A database error at that commit widens it (the mark is tried three
+// times within 0.3 s, then the message counts as unsent and goes again). A shutdown through the context does not open it: the send in progress
 // and its mark are finished (bounded by SendTimeout) before Run returns. The dedup key stops
 // the same notification from being enqueued twice, so a replayed tick adds nothing.
 package outbox
@@ -166,7 +167,7 @@ func (d *Deliverer) attempt(ctx context.Context, m *state.Message) (retryAt time
 	sendErr := d.send(sctx, m)
 	now := d.cfg.Clock.Now()
 	if sendErr == nil {
-		if err := d.store.MarkSent(sctx, m.ID, now); err != nil {
+		if err := d.markSent(sctx, m.ID, now); err != nil {
 			return time.Time{}, err
 		}
 		d.sent.Add(1)
@@ -191,6 +192,23 @@ func (d *Deliverer) attempt(ctx context.Context, m *state.Message) (retryAt time
 	d.log.Log(ctx, level, msg, "id", m.ID, "key", m.DedupKey, "attempt", m.Attempts+1, "retry_in", wait, "err", sendErr)
 	retryAt = now.Add(wait)
 	return retryAt, d.store.MarkRetry(sctx, m.ID, retryAt, sendErr.Error())
+}
+
+// markSent records a delivery, trying three times (0.1 s and 0.2 s apart) before giving up:
+// while it fails, the message Telegram already has would be sent again.
+func (d *Deliverer) markSent(ctx context.Context, id int64, at time.Time) error {
+	var err error
+	for i := 0; i < 3; i++ {
+		if i > 0 {
+			if clock.SleepContext(ctx, d.cfg.Clock, time.Duration(i)*100*time.Millisecond) != nil {
+				break
+			}
+		}
+		if err = d.store.MarkSent(ctx, id, at); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 func (d *Deliverer) send(ctx context.Context, m *state.Message) error {

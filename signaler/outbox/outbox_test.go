@@ -395,3 +395,44 @@ func TestWrongChatKeepsTheQueue(t *testing.T) {
 		t.Fatalf("log %q", l)
 	}
 }
+
+// flakyStore fails MarkSent a given number of times.
+type flakyStore struct {
+	*state.DB
+	fails int
+}
+
+func (f *flakyStore) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	if f.fails > 0 {
+		f.fails--
+		return fmt.Errorf("database is locked (5) (SQLITE_BUSY)")
+	}
+	return f.DB.MarkSent(ctx, id, at)
+}
+
+// TestMarkSentIsRetried: a passing database error right after Telegram accepted a message
+// must not make the deliverer send it again.
+func TestMarkSentIsRetried(t *testing.T) {
+	clk := clock.NewFake(start)
+	r := newRig(t, clk, "", outbox.Config{})
+	store := &flakyStore{DB: r.db, fails: 2}
+	d := outbox.New(store, r.tg, outbox.Config{Clock: clk, Logger: quiet})
+	r.tick(t, 0)
+	r.tick(t, 1)
+	if _, err := d.DeliverDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.visible(); !slices.Equal(got, want(0, 2)) {
+		t.Fatalf("delivered %q", got)
+	}
+	// Three failures in a row: the error is reported and the message stays pending (it will
+	// be sent again: the documented window, widened by the database failure).
+	store.fails = 3
+	r.tick(t, 2)
+	if _, err := d.DeliverDue(context.Background()); err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+		t.Fatalf("got %v, want the database error", err)
+	}
+	if n, _ := r.db.Pending(context.Background()); n != 1 {
+		t.Fatalf("pending %d, want 1", n)
+	}
+}
