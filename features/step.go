@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tradectl/tradectl/internal/frame"
 )
@@ -99,10 +100,12 @@ func RunFile(opt FileOptions) (Result, error) {
 			ropt.Columns = needed // an incremental run checksums every input column first
 		}
 	}
+	t0 := time.Now()
 	in, err := frame.ReadFile(opt.In, ropt)
 	if err != nil {
 		return Result{}, err
 	}
+	log.Debug("read input", "file", opt.In, "rows", in.Len(), "columns_loaded", len(in.Names()), "seconds", seconds(t0))
 	if !stream {
 		inNames = in.Names()
 		if err := checkInputs(inNames); err != nil {
@@ -131,7 +134,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	}
 	f := in.Tail(opt.Window)
 	skip := in.Len() - f.Len()
-	created, err := Apply(f, opt.Steps)
+	created, err := applyLogged(f, opt.Steps, log)
 	if err != nil {
 		return Result{}, err
 	}
@@ -247,7 +250,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, s
 		start--
 	}
 	f := in.Slice(start, n)
-	created, err := Apply(f, opt.Steps)
+	created, err := applyLogged(f, opt.Steps, log)
 	if err != nil {
 		return Result{}, true, err
 	}
@@ -382,6 +385,26 @@ func lastLine(path string) ([]byte, error) {
 		}
 	}
 }
+
+// applyLogged is Apply with a debug line per generator: its inputs, outputs, look-back and time.
+func applyLogged(f *frame.Frame, steps []Step, log *slog.Logger) ([]string, error) {
+	if !log.Enabled(context.Background(), slog.LevelDebug) {
+		return Apply(f, steps)
+	}
+	var created []string
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.Run(f); err != nil {
+			return nil, err
+		}
+		log.Debug("generator", "step", s.Key, "rows", f.Len(), "inputs", strings.Join(s.Inputs(), ","),
+			"outputs", strings.Join(s.Outputs(), ","), "window", s.Gen.Window(), "lookback", s.Gen.Lookback(), "seconds", seconds(t0))
+		created = append(created, s.Outputs()...)
+	}
+	return dedupe(created), nil
+}
+
+func seconds(t0 time.Time) float64 { return math.Round(time.Since(t0).Seconds()*1000) / 1000 }
 
 // logNaN gives --log-level debug the per-column detail of the rows written.
 func logNaN(log *slog.Logger, out string, f *frame.Frame, created []string, from int) {
