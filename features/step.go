@@ -96,9 +96,7 @@ func RunFile(opt FileOptions) (Result, error) {
 		if err := checkInputs(inNames); err != nil {
 			return Result{}, err
 		}
-		if !opt.Incremental {
-			ropt.Columns = needed // an incremental run checksums every input column first
-		}
+		ropt.Columns = needed
 	}
 	t0 := time.Now()
 	in, err := frame.ReadFile(opt.In, ropt)
@@ -117,13 +115,19 @@ func RunFile(opt FileOptions) (Result, error) {
 	}
 	var sums []uint64
 	columns := append([]string{opt.TimeColumn}, inNames...)
+	basis := "values"
 	if opt.Incremental {
-		sums = rowSums(in)
 		if stream {
-			in.Drop(slices.DeleteFunc(slices.Clone(inNames), func(n string) bool { return slices.Contains(needed, n) })...)
+			// The columns not loaded are checksummed through the text of each line.
+			basis = "csv-lines"
+			if sums, err = csvLineSums(opt.In, in.Len()); err != nil {
+				return Result{}, err
+			}
+		} else {
+			sums = rowSums(in)
 		}
 		if !opt.Full {
-			res, done, err := runIncremental(in, inNames, columns, sums, stream, opt, log)
+			res, done, err := runIncremental(in, inNames, columns, basis, sums, stream, opt, log)
 			if err != nil || done {
 				return res, err
 			}
@@ -149,7 +153,7 @@ func RunFile(opt FileOptions) (Result, error) {
 		return Result{}, err
 	}
 	if opt.Incremental {
-		if err := writeSidecar(opt.Out, newSidecar(columns, in.Time, sums, skip, in.Len())); err != nil {
+		if err := writeSidecar(opt.Out, newSidecar(columns, basis, in.Time, sums, skip, in.Len())); err != nil {
 			return Result{}, err
 		}
 	}
@@ -174,7 +178,7 @@ func expectedHeader(inNames []string, steps []Step) []string {
 // errStale says a recomputed stored row differs from the stored one: the generators changed.
 var errStale = errors.New("a stored row differs from its recomputation: the generators changed")
 
-func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, stream bool, opt FileOptions, log *slog.Logger) (Result, bool, error) {
+func runIncremental(in *frame.Frame, inNames, columns []string, basis string, sums []uint64, stream bool, opt FileOptions, log *slog.Logger) (Result, bool, error) {
 	full := func(why string) (Result, bool, error) {
 		log.Info("full recompute", "file", opt.Out, "reason", why)
 		return Result{}, false, nil
@@ -189,7 +193,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, s
 	if err != nil {
 		return full(err.Error())
 	}
-	if err := side.matches(opt.Out, columns); err != nil {
+	if err := side.matches(opt.Out, columns, basis); err != nil {
 		return full(err.Error())
 	}
 	want := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
@@ -273,7 +277,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, s
 	if err != nil {
 		return Result{}, true, err
 	}
-	if err := writeSidecar(opt.Out, newSidecar(columns, in.Time, sums, a, n)); err != nil {
+	if err := writeSidecar(opt.Out, newSidecar(columns, basis, in.Time, sums, a, n)); err != nil {
 		return Result{}, true, err
 	}
 	logNaN(log, opt.Out, f, created, from)
