@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,7 +103,8 @@ func TestInterruptedDownloadExits130(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	cfg := itbConfig(t, dir, "\n  \"binance_base_url\": \""+srv.URL+"\",")
-	var out, errb bytes.Buffer
+	var out bytes.Buffer
+	var errb lockedBuffer // the interrupt watcher and the command both write to it
 	d := Deps{In: strings.NewReader(""), Out: &out, Err: &errb, Clock: clock.System{}, HTTP: &http.Client{Timeout: 10 * time.Second}}
 	exited := -1
 	code := RunProcess([]string{"download", "-c", cfg, "--start", "2022-01-01"}, d, sigs, func(c int) { exited = c })
@@ -121,4 +123,22 @@ func TestInterruptedDownloadExits130(t *testing.T) {
 	if len(b) == 0 || b[len(b)-1] != '\n' || !strings.Contains(msg, fmt.Sprintf("keeps %d rows", kept)) {
 		t.Fatalf("file has %d complete rows (ends with newline: %v); stderr:\n%s", kept, len(b) > 0 && b[len(b)-1] == '\n', msg)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers, like os.Stderr.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
