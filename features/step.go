@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tradectl/tradectl/internal/frame"
 )
@@ -106,14 +107,14 @@ func RunFile(opt FileOptions) (Result, error) {
 		if err := checkInputs(inNames); err != nil {
 			return Result{}, err
 		}
-		if !opt.Incremental {
-			ropt.Columns = needed // an incremental run checksums every input column first
-		}
+		ropt.Columns = needed
 	}
+	t0 := time.Now()
 	in, err := frame.ReadFile(opt.In, ropt)
 	if err != nil {
 		return Result{}, err
 	}
+	log.Debug("read input", "file", opt.In, "rows", in.Len(), "columns_loaded", len(in.Names()), "seconds", seconds(t0))
 	if !stream {
 		inNames = in.Names()
 		if err := checkInputs(inNames); err != nil {
@@ -125,13 +126,19 @@ func RunFile(opt FileOptions) (Result, error) {
 	}
 	var sums []uint64
 	columns := append([]string{opt.TimeColumn}, inNames...)
+	basis := "values"
 	if opt.Incremental {
-		sums = rowSums(in)
 		if stream {
-			in.Drop(slices.DeleteFunc(slices.Clone(inNames), func(n string) bool { return slices.Contains(needed, n) })...)
+			// The columns not loaded are checksummed through the text of each line.
+			basis = "csv-lines"
+			if sums, err = csvLineSums(opt.In, in.Len()); err != nil {
+				return Result{}, err
+			}
+		} else {
+			sums = rowSums(in)
 		}
 		if !opt.Full {
-			res, done, err := runIncremental(in, inNames, columns, sums, stream, opt, log)
+			res, done, err := runIncremental(in, inNames, columns, basis, sums, stream, opt, log)
 			if err != nil || done {
 				return res, err
 			}
@@ -142,7 +149,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	}
 	f := in.Tail(opt.Window)
 	skip := in.Len() - f.Len()
-	created, err := Apply(f, opt.Steps)
+	created, err := applyLogged(f, opt.Steps, log)
 	if err != nil {
 		return Result{}, err
 	}
@@ -158,7 +165,7 @@ func RunFile(opt FileOptions) (Result, error) {
 		return Result{}, err
 	}
 	if opt.Incremental {
-		if err := writeSidecar(opt.Out, newSidecar(columns, in.Time, sums, skip, in.Len())); err != nil {
+		if err := writeSidecar(opt.Out, newSidecar(columns, basis, in.Time, sums, skip, in.Len())); err != nil {
 			return Result{}, err
 		}
 	}
@@ -183,7 +190,7 @@ func expectedHeader(inNames []string, steps []Step) []string {
 // errStale says a recomputed stored row differs from the stored one: the generators changed.
 var errStale = errors.New("a stored row differs from its recomputation: the generators changed")
 
-func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, stream bool, opt FileOptions, log *slog.Logger) (Result, bool, error) {
+func runIncremental(in *frame.Frame, inNames, columns []string, basis string, sums []uint64, stream bool, opt FileOptions, log *slog.Logger) (Result, bool, error) {
 	full := func(why string) (Result, bool, error) {
 		log.Info("full recompute", "file", opt.Out, "reason", why)
 		return Result{}, false, nil
@@ -198,7 +205,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, s
 	if err != nil {
 		return full(err.Error())
 	}
-	if err := side.matches(opt.Out, columns); err != nil {
+	if err := side.matches(opt.Out, columns, basis); err != nil {
 		return full(err.Error())
 	}
 	want := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
@@ -259,7 +266,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, s
 		start--
 	}
 	f := in.Slice(start, n)
-	created, err := Apply(f, opt.Steps)
+	created, err := applyLogged(f, opt.Steps, log)
 	if err != nil {
 		return Result{}, true, err
 	}
@@ -283,7 +290,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, s
 	if err != nil {
 		return Result{}, true, err
 	}
-	if err := writeSidecar(opt.Out, newSidecar(columns, in.Time, sums, a, n)); err != nil {
+	if err := writeSidecar(opt.Out, newSidecar(columns, basis, in.Time, sums, a, n)); err != nil {
 		return Result{}, true, err
 	}
 	logNaN(log, opt.Out, f, created, from)
@@ -395,6 +402,26 @@ func lastLine(path string) ([]byte, error) {
 		}
 	}
 }
+
+// applyLogged is Apply with a debug line per generator: its inputs, outputs, look-back and time.
+func applyLogged(f *frame.Frame, steps []Step, log *slog.Logger) ([]string, error) {
+	if !log.Enabled(context.Background(), slog.LevelDebug) {
+		return Apply(f, steps)
+	}
+	var created []string
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.Run(f); err != nil {
+			return nil, err
+		}
+		log.Debug("generator", "step", s.Key, "rows", f.Len(), "inputs", strings.Join(s.Inputs(), ","),
+			"outputs", strings.Join(s.Outputs(), ","), "window", s.Gen.Window(), "lookback", s.Gen.Lookback(), "seconds", seconds(t0))
+		created = append(created, s.Outputs()...)
+	}
+	return dedupe(created), nil
+}
+
+func seconds(t0 time.Time) float64 { return math.Round(time.Since(t0).Seconds()*1000) / 1000 }
 
 // logNaN gives --log-level debug the per-column detail of the rows written.
 func logNaN(log *slog.Logger, out string, f *frame.Frame, created []string, from int) {

@@ -1,6 +1,8 @@
 package features
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +29,10 @@ type sidecar struct {
 	Version int `json:"version"`
 	// Columns are the input columns checksummed, in order (the time column first).
 	Columns []string `json:"columns"`
+	// Basis says what a row checksum covers: "values" (the time and every column's values,
+	// whatever the file format) or "csv-lines" (each data line's text, used when a CSV input
+	// is streamed: it covers every column without parsing the ones the generators do not read).
+	Basis string `json:"basis"`
 	// First is the time of the first input row the output holds; Rows the number of input
 	// rows (= output rows) from there.
 	First int64 `json:"first"`
@@ -81,9 +87,55 @@ func blockSum(rows []uint64, lo, hi int) uint64 {
 	return mix(h, uint64(hi-lo))
 }
 
+// csvLineSums returns a checksum per data row of a CSV file: FNV-1a over the text of each
+// non-empty line after the header (the rows frame.ReadFile reads), one pass, nothing parsed.
+func csvLineSums(path string, rows int) ([]uint64, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	br := bufio.NewReaderSize(fh, 1<<20)
+	out := make([]uint64, 0, rows)
+	header := true
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long := append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) > 0 {
+			if header {
+				header = false
+			} else {
+				h := uint64(fnvOffset)
+				for _, b := range line {
+					h = (h ^ uint64(b)) * fnvPrime
+				}
+				out = append(out, h)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	if len(out) != rows {
+		return nil, fmt.Errorf("%s: %d data lines, %d rows read", path, len(out), rows)
+	}
+	return out, nil
+}
+
 // newSidecar describes input rows [a, n) of an input whose row checksums are rows.
-func newSidecar(columns []string, times []int64, rows []uint64, a, n int) *sidecar {
-	s := &sidecar{Version: sumsVersion, Columns: columns, First: times[a], Rows: n - a, Block: sumsBlock}
+func newSidecar(columns []string, basis string, times []int64, rows []uint64, a, n int) *sidecar {
+	s := &sidecar{Version: sumsVersion, Columns: columns, Basis: basis, First: times[a], Rows: n - a, Block: sumsBlock}
 	for lo := a; lo < n; lo += sumsBlock {
 		s.Sums = append(s.Sums, blockSum(rows, lo, min(lo+sumsBlock, n)))
 	}
@@ -123,8 +175,11 @@ func readSidecar(out string) (*sidecar, error) {
 	return &s, nil
 }
 
-// matches checks the sidecar against the current output file and input columns.
-func (s *sidecar) matches(out string, columns []string) error {
+// matches checks the sidecar against the current output file, input columns and basis.
+func (s *sidecar) matches(out string, columns []string, basis string) error {
+	if s.Basis != basis {
+		return fmt.Errorf("the input checksums cover %s, this run %s", s.Basis, basis)
+	}
 	st, err := os.Stat(out)
 	if err != nil {
 		return err

@@ -69,6 +69,16 @@ type SourceReport struct {
 	OffGrid     int   // source rows whose time is not on the grid (dropped)
 	StaleRows   int   // grid rows after the source's last row (it ends before the grid does)
 	LeadRows    int   // grid rows before the source's first row
+	// Spacing is the greatest common divisor of the gaps between the source's rows: the
+	// source's own bar size. A multiple of Freq (5m bars on a 1m grid) means a likely wrong
+	// freq: most grid rows are then missing in regular gaps (FreqMismatch).
+	Spacing time.Duration
+}
+
+// FreqMismatch reports whether the source's rows are spaced by a multiple of the grid step
+// larger than one, i.e. its bars are longer than freq.
+func (s SourceReport) FreqMismatch(freq time.Duration) bool {
+	return s.Spacing > freq && freq > 0 && s.Spacing%freq == 0
 }
 
 // Report is the result of a merge besides the frame.
@@ -138,6 +148,7 @@ func Merge(sources []Source, opt Options) (*frame.Frame, Report, error) {
 				present[p] = true
 			}
 		}
+		sr.Spacing = spacing(s.Frame.Time)
 		firstRow, lastRow := int((sr.First-start)/step), int((sr.Last-start)/step)
 		sr.LeadRows, sr.StaleRows = firstRow, n-1-lastRow
 		sr.Gaps = runs(grid, firstRow, lastRow, func(i int) bool { return !present[i] })
@@ -297,6 +308,9 @@ func (r Report) WriteText(w io.Writer, maxList int) {
 		}
 		list("gap", s.Gaps)
 		list("zero volume", s.ZeroVolume)
+		if s.FreqMismatch(r.Freq) {
+			fmt.Fprintf(w, "  warning: the rows of source %s are %v apart, a multiple of freq %v: is freq right? (most grid rows are missing)\n", s.Name, s.Spacing, r.Freq)
+		}
 		if s.OffGrid > 0 {
 			fmt.Fprintf(w, "  warning: %d rows are not on the %v grid and were dropped\n", s.OffGrid, r.Freq)
 		}
@@ -305,4 +319,18 @@ func (r Report) WriteText(w io.Writer, maxList int) {
 				s.Name, s.StaleRows, time.Duration(s.StaleRows)*r.Freq, frame.FormatTime(s.Last))
 		}
 	}
+}
+
+// spacing returns the greatest common divisor of the gaps between consecutive times (0 for
+// fewer than two rows).
+func spacing(times []int64) time.Duration {
+	var g int64
+	for i := 1; i < len(times) && g != 1; i++ {
+		a, b := times[i]-times[i-1], g
+		for b != 0 {
+			a, b = b, a%b
+		}
+		g = a
+	}
+	return time.Duration(g) * time.Millisecond
 }

@@ -213,3 +213,25 @@ func TestNoRowsNamesTheFile(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestFreqMismatchFlagged: 5-minute bars merged on a 1-minute grid (most rows missing in
+// regular gaps) are flagged; 1-minute bars with gaps are not.
+func TestFreqMismatchFlagged(t *testing.T) {
+	five := src(mins(0, 5, 10, 20, 25), []float64{1, 2, 3, 4, 5}, []float64{1, 1, 1, 1, 1})
+	gappy := src(mins(0, 1, 2, 7, 8), []float64{1, 2, 3, 4, 5}, []float64{1, 1, 1, 1, 1})
+	_, rep, err := Merge([]Source{{Name: "five", Frame: five}, {Name: "gappy", Frame: gappy, Prefix: "g"}}, Options{Freq: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rep.Sources[0]; s.Spacing != 5*time.Minute || !s.FreqMismatch(time.Minute) {
+		t.Fatalf("five: spacing %v, mismatch %v", s.Spacing, s.FreqMismatch(time.Minute))
+	}
+	if s := rep.Sources[1]; s.Spacing != time.Minute || s.FreqMismatch(time.Minute) {
+		t.Fatalf("gappy: spacing %v, mismatch %v", s.Spacing, s.FreqMismatch(time.Minute))
+	}
+	var buf bytes.Buffer
+	rep.WriteText(&buf, 3)
+	if !strings.Contains(buf.String(), "rows of source five are 5m0s apart, a multiple of freq 1m0s: is freq right?") || strings.Contains(buf.String(), "source gappy are") {
+		t.Fatalf("report:\n%s", buf.String())
+	}
+}

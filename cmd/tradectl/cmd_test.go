@@ -411,3 +411,59 @@ func TestArchiveOfAnotherSymbolNeedsForce(t *testing.T) {
 		t.Fatalf("--force: %s", r.out)
 	}
 }
+
+// TestEmptyFeatureColumnWarns: a feature window longer than the data gives an all-NaN column
+// and a warning naming it.
+func TestEmptyFeatureColumnWarns(t *testing.T) {
+	cfg, _ := workspace(t, 1, func(s string) string {
+		s = strings.Replace(s, `"windows": [1, 5, 10, 15, 60]`, `"windows": [1, 5, 10, 15, 2000]`, 1)
+		return strings.Replace(s, `"features_horizon": 120`, `"features_horizon": 2000`, 1)
+	})
+	run(t, "merge", "-c", cfg).ok(t)
+	r := run(t, "features", "-c", cfg).ok(t)
+	var warned bool
+	for _, l := range strings.Split(r.err, "\n") {
+		if strings.Contains(l, "level=WARN") && strings.Contains(l, "column=close_SMA_2000") && strings.Contains(l, "window is longer than the data") {
+			warned = true
+		}
+		if strings.Contains(l, "level=WARN") && strings.Contains(l, "close_SMA_60") {
+			t.Errorf("warning for a column with values: %s", l)
+		}
+	}
+	if !warned {
+		t.Fatalf("no warning naming close_SMA_2000:\n%s", r.err)
+	}
+}
+
+// TestDebugLogDetail: --log-level debug adds per-file and per-generator lines; info does not.
+func TestDebugLogDetail(t *testing.T) {
+	cfg, _ := workspace(t, 1, nil)
+	r := run(t, "merge", "-c", cfg, "--log-level", "debug").ok(t)
+	if !strings.Contains(r.err, `level=DEBUG msg="read data source"`) || !strings.Contains(r.err, "klines.csv") {
+		t.Fatalf("merge debug:\n%s", r.err)
+	}
+	r = run(t, "features", "-c", cfg, "--log-level", "debug").ok(t)
+	for _, want := range []string{`level=DEBUG msg="read input"`, `level=DEBUG msg=generator step="feature_sets[0] (talib)"`,
+		`outputs=close_SMA_1,close_SMA_5`, `level=DEBUG msg="column written"`, "column=close_STDDEV_60"} {
+		if !strings.Contains(r.err, want) {
+			t.Errorf("features debug lacks %q:\n%s", want, r.err)
+		}
+	}
+	r = run(t, "features", "-c", cfg, "--full").ok(t)
+	if strings.Contains(r.err, "level=DEBUG") {
+		t.Fatalf("debug lines at info level:\n%s", r.err)
+	}
+}
+
+// TestMergeFlagsFreqMismatch: 5-minute klines with a 1-minute config are flagged.
+func TestMergeFlagsFreqMismatch(t *testing.T) {
+	cfg, dir := workspace(t, 1, nil)
+	m := synth.Klines(synth.Options{Seed: 3, Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), Rows: 300, Step: 300_000})
+	if err := frame.WriteFile(filepath.Join(dir, "DEMOUSDT", "klines.csv"), m, frame.WriteOptions{Precision: -1}); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "merge", "-c", cfg).ok(t)
+	if !strings.Contains(r.err, "likely freq mismatch") || !strings.Contains(r.err, "spacing=5m0s") || !strings.Contains(r.out, "is freq right?") {
+		t.Fatalf("no freq mismatch warning:\n%s\n%s", r.out, r.err)
+	}
+}

@@ -65,10 +65,12 @@ func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error 
 		if err := needInput(p, "download"); err != nil {
 			return fmt.Errorf("merge: data source %q: %w", s.Folder, err)
 		}
+		t0 := time.Now()
 		f, err := frame.ReadFile(p, frame.ReadOptions{TimeColumn: c.TimeColumn})
 		if err != nil {
 			return fmt.Errorf("merge: data source %q: %w", s.Folder, err)
 		}
+		a.log.Debug("read data source", "file", relPath(p), "rows", f.Len(), "columns", strings.Join(f.Names(), ","), "seconds", time.Since(t0).Seconds())
 		if w := c.WindowSize(); w > 0 && f.Len() > w {
 			a.warnWindow(c, "merge", relPath(p), f.Len()-w)
 		}
@@ -87,6 +89,9 @@ func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error 
 	}
 	rep.WriteText(a.deps.Out, maxList)
 	for _, s := range rep.Sources {
+		if s.FreqMismatch(rep.Freq) {
+			a.log.Warn("likely freq mismatch: the source's rows are spaced by a multiple of freq", "source", s.Name, "spacing", s.Spacing, "freq", rep.Freq)
+		}
 		if s.StaleRows > 0 {
 			a.log.Warn("stale data source: its columns are empty at the end of the grid", "source", s.Name, "rows", s.StaleRows, "last", frame.FormatTime(s.Last))
 		}
@@ -172,6 +177,13 @@ func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Ste
 	}
 	if res.Dropped > 0 {
 		a.warnWindow(c, name, relPath(in), res.Dropped)
+	}
+	if res.Mode == "full" && res.NewRows > 0 {
+		for _, col := range res.Created {
+			if res.NaN[col] == res.NewRows {
+				a.log.Warn("column is empty (NaN) in every row: its window is longer than the data", "step", name, "column", col, "rows", res.NewRows)
+			}
+		}
 	}
 	if s := res.NaNSummary(); s != "" {
 		a.log.Info("NaN values in new columns (warm-up rows are expected)", "step", name, "counts", s)
