@@ -211,6 +211,9 @@ func compute(ctx context.Context, data *frame.Frame, opt Options, todo []Task, o
 			fail(r.Fold, r.Err)
 			continue
 		}
+		if scores[r.Fold] != nil {
+			continue // delivered twice (a retrying queue): the first copy stands
+		}
 		f := out.Folds[r.Fold].Fold
 		if err := cache.Store(r, data.Time[f.PredictStart:f.PredictEnd]); err != nil {
 			fail(r.Fold, err)

@@ -243,8 +243,8 @@ func TestDeterministic(t *testing.T) {
 	sameFiles(t, "from the cache", want, written(t, out))
 }
 
-// reversed is an Executor that runs the tasks through JSON (as a distributed queue would)
-// and delivers the results last first.
+// reversed is an Executor that runs the tasks through JSON (as a distributed queue would),
+// delivers the results last first and one of them twice.
 type reversed struct{ data *frame.Frame }
 
 func (r reversed) Run(_ context.Context, tasks []Task) (<-chan Result, error) {
@@ -256,10 +256,11 @@ func (r reversed) Run(_ context.Context, tasks []Task) (<-chan Result, error) {
 	if err := json.Unmarshal(b, &shipped); err != nil {
 		return nil, err
 	}
-	out := make(chan Result, len(tasks))
+	out := make(chan Result, len(tasks)+1)
 	for i := len(shipped) - 1; i >= 0; i-- {
 		out <- RunTask(r.data, shipped[i])
 	}
+	out <- RunTask(r.data, shipped[0]) // delivered twice, as a retrying queue may
 	close(out)
 	return out, nil
 }

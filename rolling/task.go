@@ -26,7 +26,7 @@ const CacheVersion = 1
 type Task struct {
 	Fold
 	// Hash covers the fold's training rows, its predicted rows' features and times, the sets,
-	// the model format and CacheVersion.
+	// the tradectl version, the model format and CacheVersion.
 	Hash string      `json:"hash"`
 	Sets []train.Set `json:"sets"`
 }
@@ -85,7 +85,8 @@ func featureColumns(sets []train.Set) []string {
 }
 
 // foldHash is the hex sha256 of everything a fold's scores depend on: the sets (features,
-// labels, algorithm entries in canonical JSON), the model format and cache versions, the
+// labels, algorithm entries in canonical JSON), the tradectl version (its algorithms may
+// change between releases), the model format and cache versions, the
 // training rows' times, features and labels, and the predicted rows' times and features.
 // Row positions are not hashed: the same rows elsewhere in the file give the same hash, and
 // the labels of predicted rows (which only the metrics read) do not count.
@@ -94,8 +95,9 @@ func foldHash(data *frame.Frame, sets []train.Set, f Fold) (string, error) {
 	head, err := json.Marshal(struct {
 		Kind     string      `json:"kind"`
 		Versions [2]int      `json:"versions"`
+		Tradectl string      `json:"tradectl"`
 		Sets     []train.Set `json:"sets"`
-	}{Kind: "tradectl-rolling-fold", Versions: [2]int{CacheVersion, train.FormatVersion}, Sets: canonicalSets(sets)})
+	}{Kind: "tradectl-rolling-fold", Versions: [2]int{CacheVersion, train.FormatVersion}, Tradectl: train.Version, Sets: canonicalSets(sets)})
 	if err != nil {
 		return "", err
 	}
