@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tradectl/tradectl/internal/exchange"
 )
@@ -29,6 +30,9 @@ type ImportOptions struct {
 	Interval string
 	// MaxRows keeps only the newest MaxRows rows (download_max_rows); 0 keeps all.
 	MaxRows int
+	// Force imports a dump file whose name states another symbol or interval (Binance names
+	// them SYMBOL-INTERVAL-YYYY-MM[-DD]); without it such a file is ErrArchiveMismatch.
+	Force bool
 	// Logger receives a summary; nil discards it.
 	Logger *slog.Logger
 }
@@ -87,7 +91,10 @@ func ImportArchives(ctx context.Context, o ImportOptions, files []string) (res I
 		d, _ := exchange.IntervalDuration(iv)
 		want = d.Milliseconds()
 	}
-	srcs, err := listSources(files)
+	if err := checkDumpNames(files, o); err != nil {
+		return fail(err)
+	}
+	srcs, err := listSources(files, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -132,8 +139,12 @@ func ImportArchives(ctx context.Context, o ImportOptions, files []string) (res I
 	rows := 0
 	emit := func(w *bufio.Writer, ms int64, line []byte, closeMs int64, from string) error {
 		if want > 0 {
-			if rows > 0 && ms-prev < want {
-				return fmt.Errorf("%w: %s: row %s is less than %s after %s", ErrIntervalMismatch, from, FormatTimestamp(ms), time.Duration(want)*time.Millisecond, FormatTimestamp(prev))
+			if want <= 86_400_000 && ms%want != 0 {
+				return fmt.Errorf("%w: %s: row %s is not on the %s grid", ErrIntervalMismatch, from, FormatTimestamp(ms), time.Duration(want)*time.Millisecond)
+			}
+			if rows > 0 && (ms-prev < want || (ms-prev)%want != 0) {
+				return fmt.Errorf("%w: %s: row %s is %s after %s, not a multiple of %s", ErrIntervalMismatch, from, FormatTimestamp(ms),
+					time.Duration(ms-prev)*time.Millisecond, FormatTimestamp(prev), time.Duration(want)*time.Millisecond)
 			}
 			if closeMs-ms+1 > want {
 				return fmt.Errorf("%w: %s: the bar at %s lasts longer than %s", ErrIntervalMismatch, from, FormatTimestamp(ms), time.Duration(want)*time.Millisecond)
@@ -239,7 +250,7 @@ type source struct {
 }
 
 // listSources expands the file list into csv streams.
-func listSources(files []string) ([]*source, error) {
+func listSources(files []string, log *slog.Logger) ([]*source, error) {
 	var out []*source
 	for i, path := range files {
 		lower := strings.ToLower(path)
@@ -260,6 +271,9 @@ func listSources(files []string) ([]*source, error) {
 			zr.Close()
 			if n == 0 {
 				return nil, &FileError{path, 0, fmt.Errorf("%w: no .csv member", ErrUnsupportedArchive)}
+			}
+			if n > 1 {
+				log.Warn("zip holds several csv files: importing all of them", "file", path, "csv_files", n)
 			}
 		case strings.HasSuffix(lower, ".csv.gz"), strings.HasSuffix(lower, ".gz"):
 			out = append(out, &source{name: path, prio: i, open: gzipFile(path)})
@@ -359,8 +373,12 @@ func (s *source) next() error {
 		if err != nil {
 			return err
 		}
-		if s.lr.n == 1 && bytes.HasPrefix(b, []byte("open_time")) {
-			continue // newer dumps carry a header line
+		if s.lr.n == 1 && len(b) > 0 && (b[0] < '0' || b[0] > '9') {
+			// Newer dumps carry a header line; a wrong one would put values in the wrong column.
+			if p := headerProblem(string(bytes.TrimSpace(b)), DumpHeader); p != "" {
+				return &FileError{s.name, 1, fmt.Errorf("%w: %s (want %q)", ErrBadHeader, p, DumpHeader)}
+			}
+			continue
 		}
 		ms, closeMs, line, err := convertDumpRow(b, s.line[:0], &s.f)
 		if err != nil {
@@ -408,6 +426,9 @@ func convertDumpRow(b, dst []byte, f *[12][]byte) (ms, closeMs int64, line []byt
 		if !validNumber(f[j]) {
 			return 0, 0, nil, fmt.Errorf("%w: %s %q is not a number", ErrMalformed, exchange.FieldNames[j-1], f[j])
 		}
+	}
+	if err := checkBar(f); err != nil {
+		return 0, 0, nil, err
 	}
 	line = AppendTimestamp(dst, ms)
 	if !micros {
@@ -490,4 +511,22 @@ func (m *merger) closeAll() {
 	for _, s := range m.active {
 		s.close()
 	}
+}
+
+// checkBar refuses a dump row whose open, high, low, close and volume (fields 1..5, already
+// valid numbers) cannot be real (exchange.CheckBar).
+func checkBar(f *[12][]byte) error {
+	var v [5]float64
+	for j := range v {
+		b := f[j+1] // non-empty: validNumber passed
+		x, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+		if err != nil {
+			return fmt.Errorf("%w: %s %q is not a number", ErrMalformed, exchange.FieldNames[j], f[j+1])
+		}
+		v[j] = x
+	}
+	if err := exchange.CheckBar(v[0], v[1], v[2], v[3], v[4]); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return nil
 }

@@ -112,7 +112,7 @@ func writeZip(t *testing.T, path string, members map[string][]string, order []st
 	f.Close()
 }
 
-const dumpHeader = "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore"
+const dumpHeader = download.DumpHeader
 
 func TestImportZipMergesWithExisting(t *testing.T) {
 	rows := dump(t)[:200]

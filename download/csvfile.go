@@ -369,7 +369,7 @@ func scanFile(r io.Reader, path string, fn func(ms int64, line []byte, f *[12][]
 		if !nl && len(h) < len(Header) && Header[:len(h)] == string(h) {
 			return st, &FileError{path, 1, fmt.Errorf("%w: only a partial header %q", ErrEmptyFile, h)}
 		}
-		return st, &FileError{path, 1, fmt.Errorf("%w: %.120q, want %q", ErrBadHeader, h, Header)}
+		return st, &FileError{path, 1, fmt.Errorf("%w: %s (want %q)", ErrBadHeader, headerProblem(string(h), Header), Header)}
 	}
 	st.headerEnd, st.validEnd, st.lastNL = lr.next, lr.next, nl
 	var f [12][]byte

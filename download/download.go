@@ -52,6 +52,23 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress, if set, is called after every page has been durably written.
 	Progress func(Progress)
+	// OpenAppend opens klines.csv for appending pages; nil opens the real file. Tests inject
+	// a file that fails part-way (disk full).
+	OpenAppend func(path string) (AppendFile, error)
+}
+
+// AppendFile is what Run needs of klines.csv to append a page and, when a write fails
+// part-way, cut the file back to its last complete row.
+type AppendFile interface {
+	io.Writer
+	Sync() error
+	Stat() (os.FileInfo, error)
+	Truncate(size int64) error
+	Close() error
+}
+
+func openAppend(path string) (AppendFile, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 }
 
 // Progress reports a durably written page.
@@ -86,8 +103,10 @@ type store struct {
 	st   fileStats
 	has  bool // the file exists
 	tail []tailRow
-	f    *os.File
+	f    AppendFile
 	buf  []byte
+	// openAppend opens the file for appending (Options.OpenAppend).
+	openAppend func(path string) (AppendFile, error)
 }
 
 // Run downloads Options.Symbol's klines into klines.csv, incrementally (see the package doc).
@@ -129,12 +148,12 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 		return fail(err)
 	}
 	defer unlock()
-	s = &store{path: filepath.Join(dir, FileName)}
+	s = &store{path: filepath.Join(dir, FileName), openAppend: o.OpenAppend}
 	res.Path = s.path
 	removeStaleTemps(s.path)
 	if err := s.open(overlap); errors.Is(err, ErrEmptyFile) {
 		log.Warn("klines.csv holds no header (empty or torn at creation); starting afresh", "file", s.path)
-		s = &store{path: s.path}
+		s = &store{path: s.path, openAppend: o.OpenAppend}
 	} else if err != nil {
 		return fail(err)
 	}
@@ -393,15 +412,7 @@ func (s *store) appendRows(rows []exchange.Kline) (int, error) {
 		s.has = true
 		s.st = fileStats{headerEnd: int64(len(Header) + 1), first: rows[0].OpenTime}
 	} else {
-		if s.f == nil {
-			if s.f, err = os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND, 0); err != nil {
-				return 0, err
-			}
-		}
-		if _, err := s.f.Write(b); err != nil {
-			return 0, err
-		}
-		if err := s.f.Sync(); err != nil {
+		if err := s.appendBytes(b); err != nil {
 			return 0, err
 		}
 		if s.st.rows == 0 {
@@ -412,6 +423,42 @@ func (s *store) appendRows(rows []exchange.Kline) (int, error) {
 	s.st.last = rows[len(rows)-1].OpenTime
 	s.st.lastNL = true
 	return len(rows), nil
+}
+
+// appendBytes appends complete lines and fsyncs. When the write or the sync fails (a full
+// disk writes part of the page) the file is cut back to its size before the write, so it
+// holds exactly the rows s.st counts; if even that fails, the error says the next run repairs it.
+func (s *store) appendBytes(b []byte) error {
+	if s.f == nil {
+		open := s.openAppend
+		if open == nil {
+			open = openAppend
+		}
+		f, err := open(s.path)
+		if err != nil {
+			return err
+		}
+		s.f = f
+	}
+	st, err := s.f.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	_, err = s.f.Write(b)
+	if err == nil {
+		err = s.f.Sync()
+	}
+	if err == nil {
+		return nil
+	}
+	if terr := s.f.Truncate(size); terr != nil {
+		return fmt.Errorf("%w; cutting the file back to its last complete row also failed (%v): the next run repairs it", err, terr)
+	}
+	if serr := s.f.Sync(); serr != nil {
+		return fmt.Errorf("%w; syncing the cut-back file also failed: %v", err, serr)
+	}
+	return fmt.Errorf("%w (the partly written page was removed)", err)
 }
 
 // mergeOverlap stores the first page, which overlaps the stored tail. The page wins on equal

@@ -1,95 +1,33 @@
 // Package features is where feature columns are born: the generators named in a config's
 // feature_sets (talib, itbstats, itblib, ...) and the code that applies them to a frame,
 // fully or incrementally. Batch `tradectl features` and the signal service share it.
+//
+// The generator contract itself (Generator, Registry, Step, config errors) lives in
+// internal/gen, shared with labels and signals; the names below keep this package's API.
 package features
 
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"sort"
-	"sync"
-
-	"github.com/tradectl/tradectl/internal/frame"
-)
+import "github.com/tradectl/tradectl/internal/gen"
 
 // ErrUnknownGenerator is returned for a generator name that is not registered.
-var ErrUnknownGenerator = errors.New("unknown generator")
+var ErrUnknownGenerator = gen.ErrUnknownGenerator
 
 // ErrConfig is wrapped by every generator config error (bad or missing key).
-var ErrConfig = errors.New("invalid generator config")
+var ErrConfig = gen.ErrConfig
 
-// Generator computes new columns from input columns. One is built per feature_sets or
-// label_sets entry by its Factory, which validates the entry's "config" object.
-type Generator interface {
-	// Inputs lists the input columns it reads (names after column_prefix stripping).
-	Inputs() []string
-	// Outputs lists the columns it creates, in order, before feature_prefix is applied.
-	Outputs() []string
-	// Window is the longest look-back window in rows (features_horizon must cover it); 0 for none.
-	Window() int
-	// Lookback is how many rows before the first wanted row must be present for a result
-	// equal to a computation over all rows; -1 means every earlier row matters.
-	Lookback() int
-	// Generate computes one column per Outputs entry, each with in.Len() values (NaN where undefined).
-	Generate(in *frame.Frame) ([]frame.Column, error)
-}
+// Generator computes new columns from input columns (see gen.Generator).
+type Generator = gen.Generator
 
-// Factory builds a generator from its config object. Errors wrap ErrConfig and name the key.
-type Factory func(cfg json.RawMessage) (Generator, error)
+// Factory builds a generator from its config object.
+type Factory = gen.Factory
 
-// Registry maps generator names to factories. It is safe for concurrent use.
-type Registry struct {
-	mu sync.RWMutex
-	m  map[string]Factory
-	// What names the registry's kind in errors, e.g. "feature" or "label".
-	What string
-}
+// Registry maps generator names to factories.
+type Registry = gen.Registry
 
 // NewRegistry returns an empty registry; what names its kind in errors.
-func NewRegistry(what string) *Registry { return &Registry{m: map[string]Factory{}, What: what} }
-
-// Register adds a factory; registering a name twice replaces the earlier one.
-func (r *Registry) Register(name string, f Factory) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.m[name] = f
-}
-
-// Build looks up name and builds a generator from cfg.
-func (r *Registry) Build(name string, cfg json.RawMessage) (Generator, error) {
-	r.mu.RLock()
-	f, ok := r.m[name]
-	r.mu.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("%w %q for %s sets (known: %v)", ErrUnknownGenerator, name, r.What, r.Names())
-	}
-	if len(cfg) == 0 {
-		cfg = json.RawMessage("{}")
-	}
-	g, err := f(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%s generator %q: %w", r.What, name, err)
-	}
-	return g, nil
-}
-
-// Names lists the registered names, sorted.
-func (r *Registry) Names() []string {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]string, 0, len(r.m))
-	for n := range r.m {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func NewRegistry(what string) *Registry { return gen.NewRegistry(what) }
 
 // Default is the registry of feature generators; each generator file registers itself in init.
 var Default = NewRegistry("feature")
 
 // ConfigErrorf returns an error wrapping ErrConfig.
-func ConfigErrorf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
-}
+func ConfigErrorf(format string, args ...any) error { return gen.ConfigErrorf(format, args...) }

@@ -1,7 +1,9 @@
 package features
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,9 +25,12 @@ type FileOptions struct {
 	TimeColumn string
 	// Window keeps only the last Window input rows (ITB's row window); 0 keeps all.
 	Window int
-	// Incremental appends only the rows that Out lacks when Out already covers a
-	// contiguous run of the input ending before the input's end (see RunFile).
+	// Incremental recomputes only the rows from the first input row that changed since Out
+	// was written, found with the input checksums kept beside Out (see RunFile), and keeps
+	// those checksums up to date.
 	Incremental bool
+	// Full, with Incremental, recomputes every row (and records the checksums).
+	Full bool
 	// Precision for Float columns in Out (6 = ITB's "%.6f").
 	Precision int
 	Steps     []Step
@@ -57,11 +62,14 @@ type Result struct {
 // RunFile reads In, applies the steps and writes Out atomically; it also appends the list
 // of created columns to Out's .txt sibling, as ITB does.
 //
-// Incremental mode: when Out exists, has the expected columns, and its rows are input rows
-// [a, k) with the last row's input values unchanged, only rows [k, n) are computed — over
-// the rows from max(a, k-lookback) (from a when a generator has unbounded memory) — and
-// appended. The result equals a full computation over the input rows from a onward; the
-// head of Out is not trimmed to Window (every later step applies its own window).
+// Incremental mode keeps, beside Out, a checksum per block of input rows it was computed
+// from (SidecarPath: the time and every input column's values). A later run finds the first
+// input row c that differs (a value changed, rows inserted, deleted or appended) and
+// recomputes only rows [c, n) — over the rows from max(a, c-1-lookback), a being Out's first
+// row (from a when a generator has unbounded memory) — keeping Out's rows before c. The
+// result equals a full computation over the input rows from a onward; the head of Out is not
+// trimmed to Window (every later step applies its own window). A missing or unreadable
+// sidecar, an edited Out, rows added before a or a changed first block mean a full run.
 func RunFile(opt FileOptions) (Result, error) {
 	log := opt.Logger
 	if log == nil {
@@ -70,6 +78,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	if opt.TimeColumn == "" {
 		opt.TimeColumn = frame.DefaultTimeColumn
 	}
+	frame.RemoveStaleTemps(opt.Out) // left by a killed run; an incremental run may only append
 	// CSV to CSV: load only the columns the generators read and stream the others from In
 	// while writing, so memory holds the computed columns only.
 	stream := isCSV(opt.In) && isCSV(opt.Out) && !strings.HasSuffix(opt.In, ".gz")
@@ -97,7 +106,9 @@ func RunFile(opt FileOptions) (Result, error) {
 		if err := checkInputs(inNames); err != nil {
 			return Result{}, err
 		}
-		ropt.Columns = needed
+		if !opt.Incremental {
+			ropt.Columns = needed // an incremental run checksums every input column first
+		}
 	}
 	in, err := frame.ReadFile(opt.In, ropt)
 	if err != nil {
@@ -112,10 +123,21 @@ func RunFile(opt FileOptions) (Result, error) {
 	if in.Len() == 0 {
 		return Result{}, fmt.Errorf("%s: %w: no rows", opt.In, frame.ErrEmpty)
 	}
+	var sums []uint64
+	columns := append([]string{opt.TimeColumn}, inNames...)
 	if opt.Incremental {
-		res, done, err := runIncremental(in, inNames, stream, opt, log)
-		if err != nil || done {
-			return res, err
+		sums = rowSums(in)
+		if stream {
+			in.Drop(slices.DeleteFunc(slices.Clone(inNames), func(n string) bool { return slices.Contains(needed, n) })...)
+		}
+		if !opt.Full {
+			res, done, err := runIncremental(in, inNames, columns, sums, stream, opt, log)
+			if err != nil || done {
+				return res, err
+			}
+		}
+		if err := removeSidecar(opt.Out); err != nil {
+			return Result{}, err
 		}
 	}
 	f := in.Tail(opt.Window)
@@ -135,6 +157,12 @@ func RunFile(opt FileOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if opt.Incremental {
+		if err := writeSidecar(opt.Out, newSidecar(columns, in.Time, sums, skip, in.Len())); err != nil {
+			return Result{}, err
+		}
+	}
+	logNaN(log, opt.Out, f, created, 0)
 	res := Result{Mode: "full", Rows: f.Len(), NewRows: f.Len(), Created: created, NaN: nanCounts(f, created, 0), Dropped: skip}
 	return res, appendColumnList(opt.Out, created)
 }
@@ -152,7 +180,10 @@ func expectedHeader(inNames []string, steps []Step) []string {
 	return names
 }
 
-func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOptions, log *slog.Logger) (Result, bool, error) {
+// errStale says a recomputed stored row differs from the stored one: the generators changed.
+var errStale = errors.New("a stored row differs from its recomputation: the generators changed")
+
+func runIncremental(in *frame.Frame, inNames, columns []string, sums []uint64, stream bool, opt FileOptions, log *slog.Logger) (Result, bool, error) {
 	full := func(why string) (Result, bool, error) {
 		log.Info("full recompute", "file", opt.Out, "reason", why)
 		return Result{}, false, nil
@@ -160,28 +191,27 @@ func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOpti
 	if _, err := os.Stat(opt.Out); errors.Is(err, os.ErrNotExist) {
 		return full("no previous output")
 	}
+	side, err := readSidecar(opt.Out)
+	if errors.Is(err, os.ErrNotExist) {
+		return full("no input checksums beside the previous output (" + SidecarPath(opt.Out) + ")")
+	}
+	if err != nil {
+		return full(err.Error())
+	}
+	if err := side.matches(opt.Out, columns); err != nil {
+		return full(err.Error())
+	}
 	want := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
-	var (
-		old      *frame.Frame
-		first    int64
-		last     int64
-		rows     int
-		lastLine string
-	)
+	var old *frame.Frame
 	if stream {
-		s, err := frame.SummarizeCSV(opt.Out, opt.TimeColumn)
+		h, err := frame.ReadCSVHeader(opt.Out)
 		if err != nil {
 			return full(err.Error())
 		}
-		if !slices.Equal(s.Header, want) {
+		if !slices.Equal(h, want) {
 			return full("columns changed")
 		}
-		if s.Rows == 0 {
-			return full("previous output is empty")
-		}
-		rows, first, last, lastLine = s.Rows, s.First, s.Last, strings.Join(s.LastCells, ",")
 	} else {
-		var err error
 		old, err = frame.ReadFile(opt.Out, frame.ReadOptions{TimeColumn: opt.TimeColumn})
 		if err != nil {
 			return full(err.Error())
@@ -189,71 +219,192 @@ func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOpti
 		if !slices.Equal(append([]string{opt.TimeColumn}, old.Names()...), want) {
 			return full("columns changed")
 		}
-		if old.Len() == 0 {
-			return full("previous output is empty")
+		if old.Len() != side.Rows || old.Time[0] != side.First {
+			return full("the previous output does not match its input checksums")
 		}
-		rows, first, last = old.Len(), old.Time[0], old.Time[old.Len()-1]
 	}
-	a, okA := slices.BinarySearch(in.Time, first)
-	k1, okK := slices.BinarySearch(in.Time, last)
-	if !okA || !okK || k1-a+1 != rows {
-		return full("previous output is not a contiguous run of the input rows")
+	n := in.Len()
+	a, ok := slices.BinarySearch(in.Time, side.First)
+	if !ok {
+		return full(fmt.Sprintf("the first stored row (%s) is no longer in the input", frame.FormatTime(side.First)))
 	}
-	k := k1 + 1
-	if k == in.Len() {
-		log.Info("up to date", "file", opt.Out, "rows", rows)
-		return Result{Mode: "up to date", Rows: rows}, true, nil
+	if opt.Window <= 0 && a > 0 || opt.Window > 0 && a > max(0, n-opt.Window) {
+		return full("the input has rows before the first stored row that a full run would include")
 	}
-	// Recompute from the look-back of the last stored row, so that row can be checked too.
+	k := a + side.Rows
+	c := side.firstChange(sums, a)
+	if c == a {
+		return full("the input changed from the first stored row on")
+	}
+	if c == k && k == n {
+		log.Info("up to date", "file", opt.Out, "rows", side.Rows)
+		return Result{Mode: "up to date", Rows: side.Rows}, true, nil
+	}
+	if c < k {
+		log.Info("input changed since the last run: recomputing from the first changed block", "file", opt.In, "from", frame.FormatTime(in.Time[c]), "stored_rows_kept", c-a)
+	}
+	// Recompute from the look-back of the last kept row, so that row can be checked too.
 	start := a
 	if lb := Lookback(opt.Steps); lb >= 0 {
-		start = max(a, k1-lb)
+		start = max(a, c-1-lb)
 	}
 	// Generators fill gaps from the last valid value: the computation must start at a row
 	// where every input is present, or a value from before the slice would be missing.
 	var inputs [][]float64
-	for _, n := range Inputs(opt.Steps) {
-		c, _ := in.Col(n)
-		inputs = append(inputs, c)
+	for _, name := range Inputs(opt.Steps) {
+		col, _ := in.Col(name)
+		inputs = append(inputs, col)
 	}
 	for start > a && anyNaN(inputs, start) {
 		start--
 	}
-	f := in.Slice(start, in.Len())
+	f := in.Slice(start, n)
 	created, err := Apply(f, opt.Steps)
 	if err != nil {
 		return Result{}, true, err
 	}
 	warnLostDigits(log, opt, f, created)
-	from := k - start
+	from := c - start
+	if err := removeSidecar(opt.Out); err != nil {
+		return Result{}, true, err
+	}
 	wopt := frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}
 	if stream {
-		// Rows k1..n-1 as they would be written; the first must equal the stored last line,
-		// which proves the inputs and the computation of the stored rows are unchanged.
-		var buf bytes.Buffer
-		if err := frame.JoinCSV(&buf, opt.In, f.Slice(from-1, f.Len()), k1, want, wopt); err != nil {
-			return Result{}, true, err
-		}
-		text := buf.Bytes()
-		text = text[bytes.IndexByte(text, '\n')+1:] // header
-		nl := bytes.IndexByte(text, '\n')
-		if string(text[:nl]) != lastLine {
-			return full(fmt.Sprintf("the last stored row (%s) differs from a recomputation: the input or the generators changed", frame.FormatTime(last)))
-		}
-		if err := frame.AppendCSVText(opt.Out, text[nl+1:]); err != nil {
-			return Result{}, true, err
-		}
+		err = rewriteCSV(opt, f.Slice(from-1, f.Len()), c-1, c-a, c == k, want, wopt)
 	} else {
-		merged, err := concatRows(old, f, from)
-		if err != nil {
-			return Result{}, true, err
-		}
-		if err := frame.WriteFile(opt.Out, merged, wopt); err != nil {
-			return Result{}, true, err
+		var merged *frame.Frame
+		if merged, err = concatRows(old.Slice(0, c-a), f, from); err == nil {
+			err = frame.WriteFile(opt.Out, merged, wopt)
 		}
 	}
-	res := Result{Mode: "incremental", Rows: rows + f.Len() - from, NewRows: f.Len() - from, Created: created, NaN: nanCounts(f, created, from)}
+	if errors.Is(err, errStale) {
+		return full(fmt.Sprintf("the stored row %s %v", frame.FormatTime(in.Time[c-1]), err))
+	}
+	if err != nil {
+		return Result{}, true, err
+	}
+	if err := writeSidecar(opt.Out, newSidecar(columns, in.Time, sums, a, n)); err != nil {
+		return Result{}, true, err
+	}
+	logNaN(log, opt.Out, f, created, from)
+	res := Result{Mode: "incremental", Rows: c - a + f.Len() - from, NewRows: f.Len() - from, Created: created, NaN: nanCounts(f, created, from)}
 	return res, true, appendColumnList(opt.Out, created)
+}
+
+// rewriteCSV writes the recomputed rows add (input rows from skip, the first of which is the
+// last kept stored row, keep rows after Out's first) to Out. The stored row is checked
+// against its recomputation (errStale). When every stored row is kept (appendOnly) the new
+// rows are appended; otherwise Out is rewritten atomically from its first keep rows.
+func rewriteCSV(opt FileOptions, add *frame.Frame, skip, keep int, appendOnly bool, header []string, wopt frame.WriteOptions) error {
+	if appendOnly {
+		last, err := lastLine(opt.Out)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := frame.JoinCSV(&recomputed{w: &buf, check: last, skip: 2}, opt.In, add, skip, header, wopt); err != nil {
+			return err
+		}
+		return frame.AppendCSVText(opt.Out, buf.Bytes())
+	}
+	return frame.WriteAtomic(opt.Out, func(w io.Writer) error {
+		last, err := copyLines(w, opt.Out, keep+1)
+		if err != nil {
+			return err
+		}
+		return frame.JoinCSV(&recomputed{w: w, check: last, skip: 2}, opt.In, add, skip, header, wopt)
+	})
+}
+
+// recomputed passes a JoinCSV stream on to w without its header line and its first row,
+// which must equal check (the stored row it recomputes), or Write fails with errStale.
+type recomputed struct {
+	w     io.Writer
+	check []byte
+	skip  int // lines still to drop
+	line  []byte
+}
+
+func (r *recomputed) Write(p []byte) (int, error) {
+	n := len(p)
+	for r.skip > 0 && len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			r.line = append(r.line, p...)
+			return n, nil
+		}
+		r.line = append(r.line, p[:i]...)
+		p = p[i+1:]
+		r.skip--
+		if r.skip == 0 && !bytes.Equal(r.line, r.check) {
+			return 0, errStale
+		}
+		r.line = r.line[:0]
+	}
+	if len(p) > 0 {
+		if _, err := r.w.Write(p); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// copyLines copies the first n lines of the file at path to w and returns the last of them
+// (without its newline).
+func copyLines(w io.Writer, path string, n int) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	br := bufio.NewReaderSize(fh, 1<<20)
+	var last []byte
+	for i := 0; i < n; i++ {
+		line, err := br.ReadBytes('\n')
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", path, i+1, err)
+		}
+		if _, err := w.Write(line); err != nil {
+			return nil, err
+		}
+		last = line
+	}
+	return bytes.TrimRight(last, "\r\n"), nil
+}
+
+// lastLine returns the last line of a file ending with a newline, reading only its tail.
+func lastLine(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	for n := int64(64 << 10); ; n *= 4 {
+		n = min(n, st.Size())
+		buf := make([]byte, n)
+		if _, err := fh.ReadAt(buf, st.Size()-n); err != nil {
+			return nil, err
+		}
+		body := bytes.TrimRight(buf, "\r\n")
+		if i := bytes.LastIndexByte(body, '\n'); i >= 0 || n == st.Size() {
+			return body[i+1:], nil
+		}
+	}
+}
+
+// logNaN gives --log-level debug the per-column detail of the rows written.
+func logNaN(log *slog.Logger, out string, f *frame.Frame, created []string, from int) {
+	if !log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	counts := nanCounts(f, created, from)
+	for _, name := range created {
+		log.Debug("column written", "file", out, "column", name, "rows", f.Len()-from, "nan", counts[name])
+	}
 }
 
 // concatRows returns old followed by rows [from, Len) of add (same columns).

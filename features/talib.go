@@ -79,7 +79,8 @@ func init() { Default.Register("talib", NewTalib) }
 //
 // SMA, SUM, STDDEV, VAR, WMA, MAX, MIN, MOM, ROC, ROCP, ROCR, ROCR100, LINEARREG,
 // LINEARREG_SLOPE, LINEARREG_INTERCEPT, LINEARREG_ANGLE and TSF are computed by exact native
-// per-window kernels (rolling.go); every other function by go-talib. Lookback is bounded
+// per-window kernels (rolling.go); the 61 candlestick patterns (CDL*) by ports of TA-Lib C
+// (talib_cdl*.go, integer columns); every other function by go-talib. Lookback is bounded
 // (the largest TA-Lib lookback) when every function is native or free of running state,
 // and -1 otherwise. It assumes the input has no NaN inside the look-back rows (a gap is
 // filled from the rows before it).
@@ -459,7 +460,7 @@ func (g *talibGen) Generate(in *frame.Frame) ([]frame.Column, error) {
 	cols := make([]frame.Column, 0, len(g.outputs))
 	for ci, c := range g.calls {
 		for k, name := range c.names {
-			cols = append(cols, frame.Column{Name: name, Kind: frame.Float, Data: results[ci][k]})
+			cols = append(cols, frame.Column{Name: name, Kind: c.spec.outputKind(), Data: results[ci][k]})
 		}
 	}
 	return cols, nil

@@ -6,8 +6,8 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/tradectl/tradectl/features"
 	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/gen"
 )
 
 // highLowLabel is one fixed threshold label of the legacy highlow generator.
@@ -53,7 +53,7 @@ func HighLow(close, high, low []float64, horizon int) ([]frame.Column, error) {
 		return nil, fmt.Errorf("highlow: %w: close has %d rows, high %d, low %d", frame.ErrLength, len(close), len(high), len(low))
 	}
 	if horizon < 1 {
-		return nil, fmt.Errorf("highlow: %w", features.ConfigErrorf("horizon: want >= 1 row, got %d", horizon))
+		return nil, fmt.Errorf("highlow: %w", gen.ConfigErrorf("horizon: want >= 1 row, got %d", horizon))
 	}
 	n := len(close)
 	hmax := futureExtreme(high, horizon, true)
@@ -150,12 +150,12 @@ func futureExtreme(x []float64, h int, isMax bool) []float64 {
 type highLow struct{ horizon int }
 
 // newHighLow builds highlow from {horizon}; its inputs are always close, high and low.
-func newHighLow(raw json.RawMessage) (features.Generator, error) {
-	c, err := parseConfig(raw, "horizon")
+func newHighLow(raw json.RawMessage) (gen.Generator, error) {
+	c, err := gen.ParseConfig(raw, "horizon")
 	if err != nil {
 		return nil, err
 	}
-	h, err := c.positiveInt("horizon")
+	h, err := c.PositiveInt("horizon")
 	if err != nil {
 		return nil, err
 	}

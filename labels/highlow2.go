@@ -6,8 +6,8 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/tradectl/tradectl/features"
 	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/gen"
 )
 
 // HighLow2 computes one highlow2 label (ITB generate_labels_highlow2): 1 where, within the next
@@ -32,7 +32,7 @@ import (
 // It keeps a stack of running maxima per price column and runs in about O(n*sqrt(horizon)) on
 // price data rather than O(n*horizon).
 //
-// Errors (wrapping features.ErrConfig or frame.ErrLength) report a bad function, a zero or
+// Errors (wrapping gen.ErrConfig or frame.ErrLength) report a bad function, a zero or
 // non-finite threshold, a negative tolerance, horizon < 1 or slices of different lengths.
 func HighLow2(ref, up, down []float64, function string, threshold, tolerance float64, horizon int) ([]float64, error) {
 	if len(up) != len(ref) || len(down) != len(ref) {
@@ -59,13 +59,13 @@ func HighLow2(ref, up, down []float64, function string, threshold, tolerance flo
 func checkHighLow2(function string, threshold, tolerance float64, horizon int) error {
 	switch {
 	case function != "high" && function != "low":
-		return features.ConfigErrorf("function: want \"high\" or \"low\", got %q", function)
+		return gen.ConfigErrorf("function: want \"high\" or \"low\", got %q", function)
 	case threshold == 0 || math.IsNaN(threshold) || math.IsInf(threshold, 0):
-		return features.ConfigErrorf("threshold: want a non-zero finite percentage, got %v", threshold)
+		return gen.ConfigErrorf("threshold: want a non-zero finite percentage, got %v", threshold)
 	case !(tolerance >= 0) || math.IsInf(tolerance, 0):
-		return features.ConfigErrorf("tolerance: want a finite fraction >= 0, got %v", tolerance)
+		return gen.ConfigErrorf("tolerance: want a finite fraction >= 0, got %v", tolerance)
 	case horizon < 1:
-		return features.ConfigErrorf("horizon: want >= 1 row, got %d", horizon)
+		return gen.ConfigErrorf("horizon: want >= 1 row, got %d", horizon)
 	}
 	return nil
 }
@@ -92,47 +92,47 @@ type highLow2 struct {
 
 // newHighLow2 builds highlow2 from {columns:[ref,up,down], function:"high"|"low",
 // thresholds:[pct...] (or one number), tolerance, horizon, names:[...] (one per threshold)}.
-func newHighLow2(raw json.RawMessage) (features.Generator, error) {
-	c, err := parseConfig(raw, "columns", "function", "thresholds", "tolerance", "horizon", "names")
+func newHighLow2(raw json.RawMessage) (gen.Generator, error) {
+	c, err := gen.ParseConfig(raw, "columns", "function", "thresholds", "tolerance", "horizon", "names")
 	if err != nil {
 		return nil, err
 	}
 	g := &highLow2{}
-	cols, err := c.strs("columns", false)
+	cols, err := c.Strs("columns", false)
 	if err != nil {
 		return nil, err
 	}
 	if len(cols) != 3 {
-		return nil, features.ConfigErrorf("key \"columns\": want 3 column names [ref, up, down], got %d", len(cols))
+		return nil, gen.ConfigErrorf("key \"columns\": want 3 column names [ref, up, down], got %d", len(cols))
 	}
 	copy(g.columns[:], cols)
-	if g.function, err = c.enum("function", "high", "low"); err != nil {
+	if g.function, err = c.Enum("function", "high", "low"); err != nil {
 		return nil, err
 	}
-	if g.thresholds, err = c.nums("thresholds"); err != nil {
+	if g.thresholds, err = c.Nums("thresholds"); err != nil {
 		return nil, err
 	}
 	if len(g.thresholds) == 0 {
-		return nil, features.ConfigErrorf("key \"thresholds\": empty list")
+		return nil, gen.ConfigErrorf("key \"thresholds\": empty list")
 	}
 	for _, t := range g.thresholds {
 		if t == 0 {
-			return nil, features.ConfigErrorf("key \"thresholds\": a threshold is 0, want non-zero percentages")
+			return nil, gen.ConfigErrorf("key \"thresholds\": a threshold is 0, want non-zero percentages")
 		}
 	}
-	if g.tolerance, err = c.num("tolerance"); err != nil {
+	if g.tolerance, err = c.Num("tolerance"); err != nil {
 		return nil, err
 	}
 	if g.tolerance < 0 {
-		return nil, features.ConfigErrorf("key \"tolerance\": want >= 0, got %v", g.tolerance)
+		return nil, gen.ConfigErrorf("key \"tolerance\": want >= 0, got %v", g.tolerance)
 	}
-	if g.horizon, err = c.positiveInt("horizon"); err != nil {
+	if g.horizon, err = c.PositiveInt("horizon"); err != nil {
 		return nil, err
 	}
-	if g.names, err = c.strs("names", true); err != nil {
+	if g.names, err = c.Strs("names", true); err != nil {
 		return nil, err
 	}
-	if err := checkNames("names", g.names, len(g.thresholds), "thresholds"); err != nil {
+	if err := gen.CheckNames("names", g.names, len(g.thresholds), "thresholds"); err != nil {
 		return nil, err
 	}
 	return g, nil

@@ -14,15 +14,15 @@
 //	topbot2  {columns:"close", function:"top"|"bot", level, tolerances:[fractions of level], names:[one per tolerance]}
 //
 // Unknown keys, missing keys and values of the wrong type or range are errors wrapping
-// features.ErrConfig that name the key.
+// gen.ErrConfig that name the key.
 package labels
 
 import (
-	"github.com/tradectl/tradectl/features"
+	"github.com/tradectl/tradectl/internal/gen"
 )
 
 // Default is the registry of label generators; each generator file registers itself in init.
-var Default = features.NewRegistry("label")
+var Default = gen.NewRegistry("label")
 
 // Horizoner is implemented by every label generator. Horizon is the number of future rows a
 // label reads (config label_horizon must be >= it); -1 means the label depends on the whole

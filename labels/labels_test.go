@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tradectl/tradectl/features"
 	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/gen"
 	"github.com/tradectl/tradectl/labels"
 )
 
@@ -237,7 +237,7 @@ func TestHighLow2KernelErrors(t *testing.T) {
 		"horizon":   func() error { _, err := labels.HighLow2(x, x, x, "high", 2, 0.2, 0); return err },
 	} {
 		err := call()
-		if !errors.Is(err, features.ErrConfig) || !strings.Contains(err.Error(), name) {
+		if !errors.Is(err, gen.ErrConfig) || !strings.Contains(err.Error(), name) {
 			t.Errorf("bad %s: got %v, want an ErrConfig naming it", name, err)
 		}
 	}
@@ -450,7 +450,7 @@ func TestTopBot2KernelErrors(t *testing.T) {
 		"tolerance": func() error { _, err := labels.TopBot2(x, "top", 0.02, 1.5); return err },
 	} {
 		err := call()
-		if !errors.Is(err, features.ErrConfig) || !strings.Contains(err.Error(), name) {
+		if !errors.Is(err, gen.ErrConfig) || !strings.Contains(err.Error(), name) {
 			t.Errorf("bad %s: got %v, want an ErrConfig naming it", name, err)
 		}
 	}
@@ -540,7 +540,7 @@ func TestConfigErrors(t *testing.T) {
 			continue
 		}
 		msg := err.Error()
-		if !errors.Is(err, features.ErrConfig) || !strings.Contains(msg, c.key) || strings.Contains(msg, "\n") {
+		if !errors.Is(err, gen.ErrConfig) || !strings.Contains(msg, c.key) || strings.Contains(msg, "\n") {
 			t.Errorf("%s %s: got %q, want a one-line ErrConfig naming %s", c.gen, c.cfg, msg, c.key)
 		}
 	}
@@ -557,7 +557,7 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%s %s: %v", c.gen, c.cfg, err)
 		}
 	}
-	if _, err := labels.Default.Build("topbot", nil); !errors.Is(err, features.ErrUnknownGenerator) {
+	if _, err := labels.Default.Build("topbot", nil); !errors.Is(err, gen.ErrUnknownGenerator) {
 		t.Errorf("topbot: got %v, want ErrUnknownGenerator (not implemented)", err)
 	}
 	if got := strings.Join(labels.Default.Names(), ","); got != "highlow,highlow2,topbot2" {

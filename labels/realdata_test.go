@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tradectl/tradectl/features"
 	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/gen"
 	"github.com/tradectl/tradectl/internal/sharedtest"
 	"github.com/tradectl/tradectl/labels"
 )
@@ -457,7 +457,7 @@ func TestTopBot2RealData(t *testing.T) {
 func BenchmarkHighLow2Reference1m(b *testing.B) {
 	d := loadBTC2023(b)
 	f := d.frame(b, 0, len(d.time))
-	var gens []features.Generator
+	var gens []gen.Generator
 	for _, fn := range []string{"high", "low"} {
 		cfg := fmt.Sprintf(`{"columns":["close","high","low"],"function":%q,"thresholds":[2.0],"tolerance":0.2,"horizon":120,"names":["%s_20"]}`, fn, fn)
 		g, err := labels.Default.Build("highlow2", json.RawMessage(cfg))

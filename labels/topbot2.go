@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tradectl/tradectl/features"
 	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/gen"
 )
 
 // TopBot2 computes one topbot2 label (ITB generate_labels_topbot2, find_all_extremums): 1 on the
@@ -40,14 +40,14 @@ func TopBot2(values []float64, function string, level, tolerance float64) ([]flo
 
 func checkTopBot2(function string, level float64, tolerances []float64) error {
 	if function != "top" && function != "bot" {
-		return features.ConfigErrorf("function: want \"top\" or \"bot\", got %q", function)
+		return gen.ConfigErrorf("function: want \"top\" or \"bot\", got %q", function)
 	}
 	if level == 0 || math.IsNaN(level) || math.IsInf(level, 0) {
-		return features.ConfigErrorf("level: want a non-zero finite fraction, got %v", level)
+		return gen.ConfigErrorf("level: want a non-zero finite fraction, got %v", level)
 	}
 	for _, t := range tolerances {
 		if !(t >= 0 && t <= 1) {
-			return features.ConfigErrorf("tolerance: want a fraction of the level in [0, 1], got %v", t)
+			return gen.ConfigErrorf("tolerance: want a fraction of the level in [0, 1], got %v", t)
 		}
 	}
 	return nil
@@ -217,42 +217,42 @@ type topBot2Gen struct {
 
 // newTopBot2 builds topbot2 from {columns:"close", function:"top"|"bot", level (fraction),
 // tolerances:[fractions of the level] (or one number), names:[...] (one per tolerance)}.
-func newTopBot2(raw json.RawMessage) (features.Generator, error) {
-	c, err := parseConfig(raw, "columns", "function", "level", "tolerances", "names")
+func newTopBot2(raw json.RawMessage) (gen.Generator, error) {
+	c, err := gen.ParseConfig(raw, "columns", "function", "level", "tolerances", "names")
 	if err != nil {
 		return nil, err
 	}
 	g := &topBot2Gen{}
-	if g.column, err = c.str("columns"); err != nil {
+	if g.column, err = c.Str("columns"); err != nil {
 		return nil, err
 	}
 	if g.column == "" {
-		return nil, features.ConfigErrorf("key \"columns\": empty column name")
+		return nil, gen.ConfigErrorf("key \"columns\": empty column name")
 	}
-	if g.function, err = c.enum("function", "top", "bot"); err != nil {
+	if g.function, err = c.Enum("function", "top", "bot"); err != nil {
 		return nil, err
 	}
-	if g.level, err = c.num("level"); err != nil {
+	if g.level, err = c.Num("level"); err != nil {
 		return nil, err
 	}
 	if g.level == 0 {
-		return nil, features.ConfigErrorf("key \"level\": want a non-zero fraction, got 0")
+		return nil, gen.ConfigErrorf("key \"level\": want a non-zero fraction, got 0")
 	}
-	if g.tolerances, err = c.nums("tolerances"); err != nil {
+	if g.tolerances, err = c.Nums("tolerances"); err != nil {
 		return nil, err
 	}
 	if len(g.tolerances) == 0 {
-		return nil, features.ConfigErrorf("key \"tolerances\": empty list")
+		return nil, gen.ConfigErrorf("key \"tolerances\": empty list")
 	}
 	for _, t := range g.tolerances {
 		if t < 0 || t > 1 {
-			return nil, features.ConfigErrorf("key \"tolerances\": want fractions of the level in [0, 1], got %v", t)
+			return nil, gen.ConfigErrorf("key \"tolerances\": want fractions of the level in [0, 1], got %v", t)
 		}
 	}
-	if g.names, err = c.strs("names", true); err != nil {
+	if g.names, err = c.Strs("names", true); err != nil {
 		return nil, err
 	}
-	if err := checkNames("names", g.names, len(g.tolerances), "tolerances"); err != nil {
+	if err := gen.CheckNames("names", g.names, len(g.tolerances), "tolerances"); err != nil {
 		return nil, err
 	}
 	return g, nil

@@ -34,6 +34,11 @@ type Source struct {
 	Frame *frame.Frame
 	// Prefix, if set, renames every column to prefix_col (unless it already starts with prefix_).
 	Prefix string
+	// Klines marks a klines file: its columns (CheckKlinesColumns) and bars (CheckKlinesRows) are checked.
+	Klines bool
+	// Skipped is the number of the file's rows before Frame's first row (the row window), so
+	// errors give the file's line numbers.
+	Skipped int
 }
 
 // Options control the merge.
@@ -93,7 +98,15 @@ func Merge(sources []Source, opt Options) (*frame.Frame, Report, error) {
 	start, end := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, s := range sources {
 		if s.Frame == nil || s.Frame.Len() == 0 {
-			return nil, rep, fmt.Errorf("merge: source %q: %w", s.Name, ErrNoData)
+			return nil, rep, fmt.Errorf("merge: source %q (%s): %w", s.Name, s.Path, ErrNoData)
+		}
+		if s.Klines {
+			if err := CheckKlinesColumns(s.Path, s.Frame.Names()); err != nil {
+				return nil, rep, fmt.Errorf("merge: source %q: %w", s.Name, err)
+			}
+			if err := CheckKlinesRows(s.Path, s.Frame, s.Skipped); err != nil {
+				return nil, rep, fmt.Errorf("merge: source %q: %w", s.Name, err)
+			}
 		}
 		start = min(start, s.Frame.Time[0])
 		end = max(end, s.Frame.Time[s.Frame.Len()-1])

@@ -143,3 +143,73 @@ func TestSpreadInPlace(t *testing.T) {
 		}
 	}
 }
+
+// sameFloats compares with NaN equal to NaN.
+func sameFloats(got, want []float64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range want {
+		if !(got[i] == want[i] || math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestOffGridRowsLandOnTheirRow: with rows off the grid (dropped), every other row of a
+// source lands on the grid row of its own time, also when the grid starts before the source.
+func TestOffGridRowsLandOnTheirRow(t *testing.T) {
+	early := src(mins(0, 7), []float64{1, 2}, []float64{1, 1})
+	// minutes 2, 2.5 (off the grid), 3, 6 (after a gap), 6.5 (off)
+	times := []int64{t0 + 2*60000, t0 + 150000, t0 + 3*60000, t0 + 6*60000, t0 + 390000}
+	late := src(times, []float64{20, 25, 30, 60, 65}, []float64{1, 1, 1, 1, 1})
+	out, rep, err := Merge([]Source{{Name: "a", Frame: early}, {Name: "b", Frame: late, Prefix: "b"}}, Options{Freq: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sources[1].OffGrid != 2 {
+		t.Fatalf("off-grid rows %d, want 2", rep.Sources[1].OffGrid)
+	}
+	nan := math.NaN()
+	got, _ := out.Col("b_close")
+	if want := []float64{nan, nan, 20, 30, nan, nan, 60, nan}; !sameFloats(got, want) {
+		t.Fatalf("b_close = %v, want %v", got, want)
+	}
+}
+
+// TestInterpolateKeepsLeadingNaN: pandas' interpolate() leaves leading NaN alone (it never
+// back-fills), fills interior gaps linearly and trailing ones with the last value.
+func TestInterpolateKeepsLeadingNaN(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct{ in, want []float64 }{
+		{[]float64{nan, nan, 1, nan, 3, nan}, []float64{nan, nan, 1, 2, 3, 3}},
+		{[]float64{nan, 4}, []float64{nan, 4}},
+		{[]float64{nan, nan}, []float64{nan, nan}},
+		{[]float64{2, nan, nan, 5}, []float64{2, 3, 4, 5}},
+	} {
+		x := append([]float64(nil), c.in...)
+		Interpolate(x)
+		if !sameFloats(x, c.want) {
+			t.Errorf("Interpolate(%v) = %v, want %v", c.in, x, c.want)
+		}
+	}
+	// Through Merge: a source starting after the grid keeps NaN before its first row.
+	a := src(mins(0, 1, 2, 3), []float64{1, 2, 3, 4}, []float64{1, 1, 1, 1})
+	b := src(mins(2, 3), []float64{30, 40}, []float64{1, 1})
+	out, _, err := Merge([]Source{{Name: "a", Frame: a}, {Name: "b", Frame: b, Prefix: "b"}}, Options{Freq: time.Minute, Interpolate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := out.Col("b_close"); !sameFloats(got, []float64{nan, nan, 30, 40}) {
+		t.Fatalf("b_close = %v: leading rows were back-filled", got)
+	}
+}
+
+// TestNoRowsNamesTheFile: "source has no rows" says which file.
+func TestNoRowsNamesTheFile(t *testing.T) {
+	_, _, err := Merge([]Source{{Name: "a", Path: "data/BTCUSDT/klines.csv", Frame: frame.New(nil)}}, Options{Freq: time.Minute})
+	if !errors.Is(err, ErrNoData) || !strings.Contains(err.Error(), "data/BTCUSDT/klines.csv") {
+		t.Fatalf("%v", err)
+	}
+}

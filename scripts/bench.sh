@@ -32,6 +32,9 @@ run labels labels
 if "$work/tradectl" train --help >/dev/null 2>&1; then
   run "train (lc)" train
 fi
+if "$work/tradectl" rolling --help >/dev/null 2>&1; then
+  run "rolling (4 weekly folds)" rolling --no-cache
+fi
 # Incremental features: a year minus one day, then the day appended.
 sym="$work/data/BTCUSDT"
 cp "$sym/data.csv" "$work/data.full.csv"

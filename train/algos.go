@@ -27,8 +27,9 @@ type Model interface {
 type algorithm struct {
 	// scaleByDefault is ITB's default is_scale (false for gb, true otherwise).
 	scaleByDefault bool
-	fit            func(cols [][]float64, y []float64, p Params, train json.RawMessage, progress func(done, total int)) (Model, error)
-	decode         func(raw json.RawMessage) (Model, error)
+	// fit must not modify cols: one scaled copy serves every label of a set.
+	fit    func(cols [][]float64, y []float64, p Params, train json.RawMessage, progress func(done, total int)) (Model, error)
+	decode func(raw json.RawMessage) (Model, error)
 }
 
 var algorithms = map[string]algorithm{

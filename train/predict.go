@@ -15,13 +15,21 @@ import (
 )
 
 // LoadModels loads the model of every set x label x algorithm from folder and checks that
-// each was trained on the set's features, in order.
+// each was trained on the set's features, in order, and that all come from the last complete
+// training run (the folder's manifest; ErrModelSet otherwise).
 func LoadModels(sets []Set, folder string) ([]*File, error) {
+	man, err := ReadManifest(folder)
+	if err != nil {
+		if name, ok := firstMissing(sets, folder); ok {
+			_, err = Load(folder, name) // never trained: ErrModelNotFound names the file
+		}
+		return nil, err
+	}
 	var out []*File
 	for _, s := range sets {
 		for _, label := range s.Labels {
 			for _, a := range s.Algorithms {
-				f, err := Load(folder, ModelName(label, a.Name))
+				f, err := man.loadFromSet(folder, ModelName(label, a.Name))
 				if err != nil {
 					return nil, err
 				}

@@ -181,8 +181,13 @@ func Load(folder, name string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeModel(path, bytes.NewReader(b))
+}
+
+// decodeModel decodes and verifies the model file read from path.
+func decodeModel(path string, r io.Reader) (*File, error) {
 	var f File
-	dec := json.NewDecoder(bytes.NewReader(b))
+	dec := json.NewDecoder(r)
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}

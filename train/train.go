@@ -144,6 +144,9 @@ type Options struct {
 	// Progress, if set, is called with (model, 0, 0) when a model starts and with the steps
 	// done and the total while algorithms that iterate (gb rounds, nn epochs) run.
 	Progress func(model string, done, total int)
+	// NoInSample skips scoring the training rows (Report.Metric and InSample stay empty),
+	// for callers that score other rows anyway (walk-forward).
+	NoInSample bool
 }
 
 // Report describes one trained model.
@@ -172,8 +175,29 @@ func Columns(sets []Set) []string {
 }
 
 // Fit trains every label x algorithm of every set on m (already cut to the row window) and
-// saves the models. m must hold the set's features and labels.
+// saves the models as one set: the old manifest is removed, every model file written, then
+// the manifest naming them (so a run killed half-way never leaves a set predict would use).
+// m must hold the set's features and labels. Nothing is saved when any model fails.
 func Fit(m *frame.Frame, opt Options) ([]Report, error) {
+	files, reports, err := FitModels(m, opt)
+	if err != nil {
+		return reports, err
+	}
+	if err := BeginModelSet(opt.ModelFolder); err != nil {
+		return reports, err
+	}
+	for _, f := range files {
+		if err := f.Save(opt.ModelFolder); err != nil {
+			return reports, err
+		}
+	}
+	return reports, writeManifest(opt.ModelFolder, reports)
+}
+
+// FitModels trains every label x algorithm of every set on m like Fit and returns the models
+// in memory, in set x label x algorithm order, without writing anything (opt.ModelFolder is
+// not used). Walk-forward runs score them at once with Score.
+func FitModels(m *frame.Frame, opt Options) ([]*File, []Report, error) {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -183,6 +207,7 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 		n = max(0, n-opt.LabelHorizon)
 	}
 	rows := m.Slice(0, n).Tail(opt.TrainLength)
+	var files []*File
 	var reports []Report
 	for _, s := range opt.Sets {
 		keep, err := completeRows(rows, s)
@@ -193,24 +218,35 @@ func Fit(m *frame.Frame, opt Options) ([]Report, error) {
 					names = append(names, ModelName(label, a.Name))
 				}
 			}
-			return reports, fmt.Errorf("train %s: %w", strings.Join(names, ", "), err)
+			return files, reports, fmt.Errorf("train %s: %w", strings.Join(names, ", "), err)
 		}
-		for _, label := range s.Labels {
-			for _, a := range s.Algorithms {
+		// One design (rows and scaled features) per algorithm serves every label.
+		setFiles := make([]*File, len(s.Labels)*len(s.Algorithms))
+		setReports := make([]Report, len(setFiles))
+		for j, a := range s.Algorithms {
+			d, err := newDesign(rows, keep, s.Features, a)
+			if err != nil {
+				return files, reports, fmt.Errorf("train %s: %w", ModelName(s.Labels[0], a.Name), err)
+			}
+			for i, label := range s.Labels {
 				if opt.Progress != nil {
 					opt.Progress(ModelName(label, a.Name), 0, 0)
 				}
-				r, err := fitOne(rows, keep, s.Features, label, a, opt)
+				f, r, err := fitOne(rows, d, s.Features, label, a, opt)
 				if err != nil {
-					return reports, fmt.Errorf("train %s: %w", ModelName(label, a.Name), err)
+					return files, reports, fmt.Errorf("train %s: %w", ModelName(label, a.Name), err)
 				}
-				log.Info("trained", "model", r.Name, "rows", r.Rows, "positives", r.Positives,
-					"seconds", math.Round(r.Seconds*1000)/1000, "in_sample_"+strings.ToLower(r.Metric), math.Round(r.InSample*10000)/10000)
-				reports = append(reports, r)
+				setFiles[i*len(s.Algorithms)+j], setReports[i*len(s.Algorithms)+j] = f, r
 			}
 		}
+		for _, r := range setReports {
+			log.Info("trained", "model", r.Name, "rows", r.Rows, "positives", r.Positives,
+				"seconds", math.Round(r.Seconds*1000)/1000, "in_sample_"+strings.ToLower(r.Metric), math.Round(r.InSample*10000)/10000)
+		}
+		files = append(files, setFiles...)
+		reports = append(reports, setReports...)
 	}
-	return reports, nil
+	return files, reports, nil
 }
 
 // completeRows returns the rows with no NaN in the set's features and labels, or an error
@@ -254,15 +290,25 @@ func completeRows(f *frame.Frame, s Set) ([]int, error) {
 	return keep, nil
 }
 
-func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.Algorithm, opt Options) (Report, error) {
-	name := ModelName(label, a.Name)
+// design is what one algorithm entry trains every label of a set on: its rows (after
+// every_nth_row and length) and their features, scaled when is_scale. Algorithms only read
+// the features, so one copy serves all labels.
+type design struct {
+	alg    algorithm
+	p      Params
+	rows   []int
+	x      [][]float64
+	scaler *Scaler
+}
+
+func newDesign(f *frame.Frame, keep []int, feats []string, a config.Algorithm) (*design, error) {
 	alg, err := lookupAlgorithm(a.Algo)
 	if err != nil {
-		return Report{}, err
+		return nil, err
 	}
 	p, err := parseParams(a.Params, a.Algo, alg.scaleByDefault)
 	if err != nil {
-		return Report{}, err
+		return nil, err
 	}
 	rows := keep
 	if p.EveryNthRow > 1 {
@@ -275,11 +321,21 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	if p.Length > 0 && len(rows) > p.Length {
 		rows = rows[len(rows)-p.Length:]
 	}
-	cols := make([][]float64, len(feats))
+	d := &design{alg: alg, p: p, rows: rows, x: make([][]float64, len(feats))}
 	for j, n := range feats {
 		c, _ := f.Col(n)
-		cols[j] = gather(c, rows)
+		d.x[j] = gather(c, rows)
 	}
+	if p.IsScale {
+		d.scaler = FitScaler(d.x)
+		d.scaler.TransformInPlace(d.x) // d.x holds this design's own copies
+	}
+	return d, nil
+}
+
+func fitOne(f *frame.Frame, d *design, feats []string, label string, a config.Algorithm, opt Options) (*File, Report, error) {
+	name := ModelName(label, a.Name)
+	alg, p, rows, x := d.alg, d.p, d.rows, d.x
 	lc, _ := f.Col(label)
 	y := gather(lc, rows)
 	pos := 0
@@ -292,25 +348,16 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 		case v == 1:
 			pos++
 		case v != 0:
-			return Report{}, fmt.Errorf("%w: %q holds %v (classifiers need True/False or 0/1; set params.is_regression for a numeric label)", ErrNotBinary, label, v)
+			return nil, Report{}, fmt.Errorf("%w: %q holds %v (classifiers need True/False or 0/1; set params.is_regression for a numeric label)", ErrNotBinary, label, v)
 		}
 	}
 	if !p.IsRegression && (pos == 0 || pos == len(y)) {
-		return Report{}, fmt.Errorf("%w: %q is %v in all %d training rows", ErrOneClass, label, pos > 0, len(y))
+		return nil, Report{}, fmt.Errorf("%w: %q is %v in all %d training rows", ErrOneClass, label, pos > 0, len(y))
 	}
-	file := &File{
-		TradectlVersion: Version, Name: name, Label: label,
-		Algorithm:  AlgorithmSpec{Name: a.Name, Algo: a.Algo, Params: compact(a.Params), Train: compact(a.Train)},
-		Regression: p.IsRegression,
-		Features:   slices.Clone(feats),
-		Training: Training{First: frame.FormatTime(f.Time[rows[0]]), Last: frame.FormatTime(f.Time[rows[len(rows)-1]]),
-			Rows: len(rows), Positives: pos},
-	}
-	x := cols
-	if p.IsScale {
-		file.Scaler = FitScaler(cols)
-		file.Scaler.TransformInPlace(cols) // cols are this model's own copies
-	}
+	file := newFile(label, a, feats, p.IsRegression)
+	file.Training = Training{First: frame.FormatTime(f.Time[rows[0]]), Last: frame.FormatTime(f.Time[rows[len(rows)-1]]),
+		Rows: len(rows), Positives: pos}
+	file.Scaler = d.scaler
 	start := time.Now()
 	var progress func(done, total int)
 	if opt.Progress != nil {
@@ -318,32 +365,65 @@ func fitOne(f *frame.Frame, keep []int, feats []string, label string, a config.A
 	}
 	model, err := alg.fit(x, y, p, a.Train, progress)
 	if err != nil {
-		return Report{}, fmt.Errorf("%w: %v", ErrParams, err)
+		return nil, Report{}, fmt.Errorf("%w: %v", ErrParams, err)
 	}
 	secs := time.Since(start).Seconds()
 	file.model = model
-	if err := file.Save(opt.ModelFolder); err != nil {
-		return Report{}, err
+	r := Report{Name: name, Rows: len(rows), Positives: pos, Seconds: secs}
+	if opt.NoInSample {
+		return file, r, nil
 	}
 	pred := make([]float64, len(y))
 	if err := model.PredictProba(x, pred); err != nil {
-		return Report{}, err
+		return nil, Report{}, err
 	}
-	r := Report{Name: name, Rows: len(rows), Positives: pos, Seconds: secs, Metric: "AUC"}
+	r.Metric = "AUC"
 	if p.IsRegression {
 		m, err := metrics.Regress(y, pred)
 		if err != nil {
-			return Report{}, err
+			return nil, Report{}, err
 		}
 		r.Metric, r.InSample = "R2", m.R2
 	} else {
 		m, err := metrics.Classify(y, pred)
 		if err != nil {
-			return Report{}, err
+			return nil, Report{}, err
 		}
 		r.InSample = m.AUC
 	}
-	return r, nil
+	return file, r, nil
+}
+
+func newFile(label string, a config.Algorithm, feats []string, regression bool) *File {
+	return &File{
+		TradectlVersion: Version, Name: ModelName(label, a.Name), Label: label,
+		Algorithm:  AlgorithmSpec{Name: a.Name, Algo: a.Algo, Params: compact(a.Params), Train: compact(a.Train)},
+		Regression: regression,
+		Features:   slices.Clone(feats),
+	}
+}
+
+// Untrained returns, in FitModels' order, what FitModels would return for the sets without
+// fitting anything: each model's name, label, algorithm entry, features and regression flag.
+// The files cannot predict; they describe score columns (e.g. for ScoreMetrics).
+func Untrained(sets []Set) ([]*File, error) {
+	var out []*File
+	for _, s := range sets {
+		for _, label := range s.Labels {
+			for _, a := range s.Algorithms {
+				alg, err := lookupAlgorithm(a.Algo)
+				if err != nil {
+					return nil, err
+				}
+				p, err := parseParams(a.Params, a.Algo, alg.scaleByDefault)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, newFile(label, a, s.Features, p.IsRegression))
+			}
+		}
+	}
+	return out, nil
 }
 
 func gather(c []float64, idx []int) []float64 {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -322,4 +323,84 @@ func pairAUC(y, p []float64) float64 {
 		}
 	}
 	return num / den
+}
+
+// FitModels is Fit without the files: it writes nothing, and its in-memory models score
+// exactly like the saved and reloaded ones; Untrained describes the same models.
+func TestFitModelsInMemory(t *testing.T) {
+	gb := config.Algorithm{Name: "gb", Algo: "gb", Train: json.RawMessage(`{"num_boost_round": 10}`)}
+	sets := []Set{set(lc, gb)}
+	dir := t.TempDir()
+	m := matrix(1500, 4)
+	files, reps, err := FitModels(m, Options{Sets: sets, LabelHorizon: 5, ModelFolder: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("FitModels wrote %v", ents)
+	}
+	if len(files) != 2 || len(reps) != 2 || files[0].Name != "lab_lc" || files[1].Name != "lab_gb" || files[0].Training.Rows != 1495 {
+		t.Fatalf("files %+v reports %+v", files, reps)
+	}
+	if _, err := Fit(m, Options{Sets: sets, LabelHorizon: 5, ModelFolder: dir}); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadModels(sets, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, disk := matrix(300, 9), matrix(300, 9)
+	if _, err := Score(mem, files); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Score(disk, loaded); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"lab_lc", "lab_gb"} {
+		a, _ := mem.Col(n)
+		b, _ := disk.Col(n)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("%s row %d: in memory %v, saved %v", n, i, a[i], b[i])
+			}
+		}
+	}
+	specs, err := Untrained(sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range specs {
+		if s.Name != files[i].Name || s.Label != files[i].Label || s.Regression != files[i].Regression || !slices.Equal(s.Features, files[i].Features) {
+			t.Fatalf("Untrained[%d] = %+v, FitModels gave %+v", i, s, files[i])
+		}
+	}
+}
+
+// Every label of a set trains on one shared (scaled) copy of the features: no algorithm may
+// change it. Two identical labels must give identical models, whichever is fitted first.
+func TestLabelsShareTheFeatureCopy(t *testing.T) {
+	algos := []config.Algorithm{
+		lc,
+		{Name: "gb", Algo: "gb", Train: json.RawMessage(`{"num_boost_round": 5}`)},
+		{Name: "nn", Algo: "nn", Train: json.RawMessage(`{"n_epochs": 2, "bs": 64, "seed": 1}`)},
+		{Name: "svc", Algo: "svc", Params: json.RawMessage(`{"is_scale": true}`), Train: json.RawMessage(`{"random_state": 1}`)},
+	}
+	m := matrix(400, 5)
+	y, _ := m.Col("lab")
+	m.Set("copy", frame.Bool, slices.Clone(y))
+	s := Set{Features: []string{"a", "b"}, Labels: []string{"lab", "copy"}, Algorithms: algos}
+	files, _, err := FitModels(m, Options{Sets: []Set{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 8 || files[0].Name != "lab_lc" || files[1].Name != "lab_gb" || files[4].Name != "copy_lc" {
+		t.Fatalf("order: %v", files)
+	}
+	for j := range algos {
+		a, _ := json.Marshal(files[j].model)
+		b, _ := json.Marshal(files[4+j].model)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s and %s differ: fitting %s changed the shared features", files[j].Name, files[4+j].Name, files[j].Name)
+		}
+	}
 }

@@ -252,6 +252,71 @@ func TestMergeBadPrices(t *testing.T) {
 	}
 }
 
+// TestMergeBadHeader: a duplicated, missing or unknown column in a klines header is an error
+// naming the file and the column, and no data.csv is written.
+func TestMergeBadHeader(t *testing.T) {
+	cases := []struct{ name, from, to, want string }{
+		{"close twice", ",close,volume,", ",close,close,", `duplicate column "close"`},
+		{"missing volume", ",close,volume,", ",close,", `missing column "volume"`},
+		{"unknown column", ",close,volume,", ",colse,volume,", `unknown column "colse"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, dir := workspace(t, 1, nil)
+			p := filepath.Join(dir, "DEMOUSDT", "klines.csv")
+			b, _ := os.ReadFile(p)
+			head, rest, _ := strings.Cut(string(b), "\n")
+			if !strings.Contains(head, c.from) {
+				t.Fatalf("header %q", head)
+			}
+			head = strings.Replace(head, c.from, c.to, 1)
+			if c.name == "missing volume" { // drop the volume cells too
+				var lines []string
+				for _, l := range strings.Split(strings.TrimSpace(rest), "\n") {
+					f := strings.Split(l, ",")
+					lines = append(lines, strings.Join(append(f[:5:5], f[6:]...), ","))
+				}
+				rest = strings.Join(lines, "\n") + "\n"
+			}
+			os.WriteFile(p, []byte(head+"\n"+rest), 0o644)
+			run(t, "merge", "-c", cfg).failsWith(t, "klines.csv", c.want)
+			if _, err := os.Stat(filepath.Join(dir, "DEMOUSDT", "data.csv")); err == nil {
+				t.Fatal("merge wrote data.csv despite a bad header")
+			}
+		})
+	}
+}
+
+// TestMergeImpossibleBars: negative volume, high below low, open or close outside the bar are
+// refused with the file and the line; no data.csv is written.
+func TestMergeImpossibleBars(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(f []string) // fields: timestamp, open, high, low, close, volume, ...
+		want string
+	}{
+		{"negative volume", func(f []string) { f[5] = "-" + f[5] }, "volume is -"},
+		{"high below low", func(f []string) { f[2], f[3] = f[3]+"1", f[2] }, "is below low"},
+		{"open above high", func(f []string) { f[1] = f[2] + "9" }, "open"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, dir := workspace(t, 1, nil)
+			p := filepath.Join(dir, "DEMOUSDT", "klines.csv")
+			b, _ := os.ReadFile(p)
+			lines := strings.Split(string(b), "\n")
+			f := strings.Split(lines[50], ",") // line 51
+			c.edit(f)
+			lines[50] = strings.Join(f, ",")
+			os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644)
+			run(t, "merge", "-c", cfg).failsWith(t, "klines.csv", "line 51", c.want)
+			if _, err := os.Stat(filepath.Join(dir, "DEMOUSDT", "data.csv")); err == nil {
+				t.Fatal("merge wrote data.csv despite an impossible bar")
+			}
+		})
+	}
+}
+
 func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	cfg, dir := workspace(t, 4, nil)
 	sym := filepath.Join(dir, "DEMOUSDT")
@@ -272,7 +337,8 @@ func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	if !bytes.Equal(inc, want) {
 		t.Fatal("incremental features.csv differs from a full recompute")
 	}
-	// A changed input in the last stored row is detected and forces a full recompute.
+	// A changed input in the last stored row is detected by the input checksums and the rows
+	// from its block on are recomputed.
 	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines[:len(lines)-501], "")), 0o644)
 	run(t, "features", "-c", cfg, "--full").ok(t)
 	changed := append([]string{}, lines...)
@@ -280,31 +346,36 @@ func TestIncrementalFeaturesEqualFull(t *testing.T) {
 	f[4] = "1.5" // close of the last row features.csv holds
 	changed[len(lines)-502] = strings.Join(f, ",")
 	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(changed, "")), 0o644)
-	if r := run(t, "features", "-c", cfg).ok(t); !strings.Contains(r.out, "features: full") || !strings.Contains(r.err, "differs from a recomputation") {
+	if r := run(t, "features", "-c", cfg).ok(t); !strings.Contains(r.out, "features: incremental") || !strings.Contains(r.err, "input changed") {
 		t.Fatalf("a changed stored row was not recomputed:\n%s\n%s", r.out, r.err)
 	}
+	inc, _ = os.ReadFile(filepath.Join(sym, "features.csv"))
+	run(t, "features", "-c", cfg, "--full").ok(t)
+	if want, _ := os.ReadFile(filepath.Join(sym, "features.csv")); !bytes.Equal(inc, want) {
+		t.Fatal("after a changed stored row, incremental features.csv differs from a full recompute")
+	}
 
-	// Same for the binary format.
+	// Same for Parquet.
 	cfgB := filepath.Join(dir, "configB.jsonc")
 	b, _ := os.ReadFile(cfg)
-	os.WriteFile(cfgB, []byte(strings.Replace(string(b), "{\n", "{\n  \"feature_file_name\": \"features.tcol\",\n", 1)), 0o644)
+	os.WriteFile(cfgB, []byte(strings.Replace(string(b), "{\n", "{\n  \"feature_file_name\": \"features.parquet\",\n", 1)), 0o644)
 	os.WriteFile(filepath.Join(sym, "data.csv"), []byte(strings.Join(lines[:len(lines)-501], "")), 0o644)
 	run(t, "features", "-c", cfgB, "--full").ok(t)
 	os.WriteFile(filepath.Join(sym, "data.csv"), full, 0o644)
 	if r := run(t, "features", "-c", cfgB).ok(t); !strings.Contains(r.out, "incremental") {
-		t.Fatalf("binary not incremental:\n%s", r.out)
+		t.Fatalf("parquet not incremental:\n%s", r.out)
 	}
-	incB, err := frame.ReadFile(filepath.Join(sym, "features.tcol"), frame.ReadOptions{})
+	incB, err := frame.ReadFile(filepath.Join(sym, "features.parquet"), frame.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	run(t, "features", "-c", cfgB, "--full").ok(t)
-	fullB, _ := frame.ReadFile(filepath.Join(sym, "features.tcol"), frame.ReadOptions{})
+	fullB, _ := frame.ReadFile(filepath.Join(sym, "features.parquet"), frame.ReadOptions{})
 	for _, c := range fullB.Columns() {
 		got, _ := incB.Col(c.Name)
 		for i, v := range c.Data {
 			if !(v == got[i] || v != v && got[i] != got[i]) {
-				t.Fatalf("binary incremental %s[%d] = %v, full %v", c.Name, i, got[i], v)
+				t.Fatalf("parquet incremental %s[%d] = %v, full %v", c.Name, i, got[i], v)
 			}
 		}
 	}
@@ -322,4 +393,21 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, "demo", "--dir", dir).failsWith(t, "not empty")
+}
+
+// TestArchiveOfAnotherSymbolNeedsForce: download --archive refuses ETHUSDT's dump file in a
+// BTCUSDT config unless --force is given.
+func TestArchiveOfAnotherSymbolNeedsForce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := itbConfig(t, dir, "")
+	eth := filepath.Join(dir, "ETHUSDT-1m-2023-01.csv")
+	os.WriteFile(eth, []byte("1672531200000,1196.1,1197.0,1195.5,1196.4,120.5,1672531259999,144000.1,300,60.2,72000.0,0\n"), 0o644)
+	run(t, "download", "-c", cfg, "--archive", eth).failsWith(t, "ETHUSDT-1m-2023-01.csv", "symbol ETHUSDT", "--force")
+	if _, err := os.Stat(filepath.Join(dir, "BTCUSDT", "klines.csv")); err == nil {
+		t.Fatal("klines.csv written")
+	}
+	r := run(t, "download", "-c", cfg, "--archive", "--force", eth).ok(t)
+	if !strings.Contains(r.out, "1 rows (1 added") {
+		t.Fatalf("--force: %s", r.out)
+	}
 }

@@ -20,9 +20,10 @@ var demoConfig []byte
 
 func newDemoCmd(a *app) *cobra.Command {
 	var (
-		dir  string
-		days int
-		seed uint64
+		dir    string
+		days   int
+		seed   uint64
+		format string
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -31,21 +32,27 @@ func newDemoCmd(a *app) *cobra.Command {
 market (with an exchange halt: flat zero-volume bars, then missing bars) into a fresh data
 folder, writes the config it uses there (config.jsonc, ITB's 1min reference pipeline), and
 runs every pipeline step on it, printing what each produced. Re-run any step yourself with
-  tradectl <step> -c <dir>/config.jsonc`,
+  tradectl <step> -c <dir>/config.jsonc
+With --format parquet the step files (data, features, matrix, predictions) are Parquet files;
+klines.csv stays CSV, as Binance and ITB write it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.runDemo(cmd, dir, days, seed)
+			return a.runDemo(cmd, dir, days, seed, format)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "data folder to create (default: a new temporary folder)")
 	cmd.Flags().IntVar(&days, "days", 30, "days of 1-minute bars to generate")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed of the generated market")
+	cmd.Flags().StringVar(&format, "format", "csv", "format of the step files: csv or parquet")
 	return cmd
 }
 
-func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64) error {
+func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64, format string) error {
 	if days < 2 {
 		return fmt.Errorf("demo: --days must be at least 2")
+	}
+	if format != "csv" && format != "parquet" {
+		return fmt.Errorf("demo: --format must be csv or parquet, not %q", format)
 	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "tradectl-demo-")
@@ -64,7 +71,12 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64) err
 		return err
 	}
 	// The config, with data_folder pointing at the demo folder.
-	cfgText := strings.Replace(string(demoConfig), "{\n", fmt.Sprintf("{\n  \"data_folder\": %q,\n", abs), 1)
+	keys := fmt.Sprintf("{\n  \"data_folder\": %q,\n", abs)
+	if format == "parquet" {
+		keys += "  \"merge_file_name\": \"data.parquet\",\n  \"feature_file_name\": \"features.parquet\",\n" +
+			"  \"matrix_file_name\": \"matrix.parquet\",\n  \"predict_file_name\": \"predictions.parquet\",\n"
+	}
+	cfgText := strings.Replace(string(demoConfig), "{\n", keys, 1)
 	cfgPath := filepath.Join(abs, "config.jsonc")
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		return err
@@ -94,10 +106,10 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64) err
 	if err != nil {
 		return err
 	}
-	if err := a.runStage(c, p, "features", true); err != nil {
+	if err := a.runStage(c, p, "features", false); err != nil {
 		return err
 	}
-	if err := a.runStage(c, p, "labels", false); err != nil {
+	if err := a.runStage(c, p, "labels", true); err != nil {
 		return err
 	}
 	if err := a.runTrain(c); err != nil {

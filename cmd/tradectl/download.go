@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 func newDownloadCmd(a *app) *cobra.Command {
 	var (
 		archive bool
+		force   bool
 		futures bool
 		start   string
 	)
@@ -34,7 +37,9 @@ bounded retries. binance_base_url / binance_futures_base_url point it at another
 
 --archive imports Binance's public dump files instead (data.binance.vision monthly or daily
 .zip, or .csv/.csv.gz in the same format), merging them into klines.csv of the symbol:
-  tradectl download -c config.jsonc --archive BTCUSDT-1m-2023-*.zip`,
+  tradectl download -c config.jsonc --archive BTCUSDT-1m-2023-*.zip
+A dump file named for another symbol or interval (ETHUSDT-1m-..., BTCUSDT-5m-...) is
+refused unless --force is given; rows not spaced by whole multiples of freq are refused.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.deps.Graceful.Store(true) // pages are durable: an interrupt finishes the current one
 			c, err := a.loadConfig()
@@ -45,7 +50,7 @@ bounded retries. binance_base_url / binance_futures_base_url point it at another
 				if len(args) == 0 {
 					return fmt.Errorf("download --archive: name the archive files")
 				}
-				return a.runImport(cmd, c, args)
+				return a.runImport(cmd, c, args, force)
 			}
 			if len(args) > 0 {
 				return fmt.Errorf("download: unexpected arguments %v (did you mean --archive?)", args)
@@ -62,6 +67,7 @@ bounded retries. binance_base_url / binance_futures_base_url point it at another
 		},
 	}
 	cmd.Flags().BoolVar(&archive, "archive", false, "import the named Binance dump files instead of calling the API")
+	cmd.Flags().BoolVar(&force, "force", false, "with --archive: import dump files whose name states another symbol or interval")
 	cmd.Flags().BoolVar(&futures, "futures", false, "USDⓈ-M futures instead of spot (same as binance_market: futures)")
 	cmd.Flags().StringVar(&start, "start", "", "first bar for a new file (default 2017-01-01)")
 	return cmd
@@ -86,6 +92,9 @@ func (a *app) runDownload(cmd *cobra.Command, c *config.Config, futures bool, st
 			},
 		})
 		bar.Finish()
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("download %s: %w: the file keeps %d rows, all complete; run again to continue", s.Folder, ErrInterrupted, res.Rows)
+		}
 		if err != nil {
 			return fmt.Errorf("download %s: %w (the file keeps %d rows; run again to continue)", s.Folder, err, res.Rows)
 		}
@@ -95,10 +104,13 @@ func (a *app) runDownload(cmd *cobra.Command, c *config.Config, futures bool, st
 	return nil
 }
 
-func (a *app) runImport(cmd *cobra.Command, c *config.Config, files []string) error {
+func (a *app) runImport(cmd *cobra.Command, c *config.Config, files []string, force bool) error {
 	res, err := download.ImportArchives(cmd.Context(), download.ImportOptions{
-		DataFolder: c.DataFolder, Symbol: c.Symbol, Interval: c.Freq, MaxRows: c.DownloadMaxRows, Logger: a.log,
+		DataFolder: c.DataFolder, Symbol: c.Symbol, Interval: c.Freq, MaxRows: c.DownloadMaxRows, Force: force, Logger: a.log,
 	}, files)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("download --archive: %w: %s is unchanged", ErrInterrupted, relPath(res.Path))
+	}
 	if err != nil {
 		return fmt.Errorf("download --archive: %w", err)
 	}

@@ -3,14 +3,10 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-
-	"github.com/tradectl/tradectl/internal/frame"
 )
 
 func main() {
@@ -19,20 +15,7 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(25)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	d := DefaultDeps()
-	go func() {
-		<-ctx.Done()
-		stop() // a second interrupt kills the process at once
-		if !d.Graceful.Load() {
-			// Steps that do not watch ctx stop here; their outputs are written atomically.
-			frame.RemovePendingTemp()
-			fmt.Fprintln(os.Stderr, "tradectl: interrupted")
-			os.Exit(130)
-		}
-		fmt.Fprintln(os.Stderr, "tradectl: interrupted: stopping after the current page (interrupt again to quit now)")
-	}()
-	code := Run(ctx, os.Args[1:], d)
-	stop()
-	os.Exit(code)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	os.Exit(RunProcess(os.Args[1:], DefaultDeps(), sigs, os.Exit))
 }

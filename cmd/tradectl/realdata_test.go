@@ -100,6 +100,26 @@ func binary(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// killWhen starts cmd and kills it with SIGKILL as soon as ready() holds (polled every
+// 2 ms), failing the test with msg if that takes longer than limit.
+func killWhen(t *testing.T, cmd *exec.Cmd, limit time.Duration, msg string, ready func() bool) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(limit)
+	for !ready() {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal(msg)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+}
+
 func TestDownloadKilledMidwayLosesNothing(t *testing.T) {
 	url := fakeExchange(t, 30, 15*time.Millisecond)
 	extra := "\n  \"binance_base_url\": \"" + url + "\","
@@ -119,23 +139,10 @@ func TestDownloadKilledMidwayLosesNothing(t *testing.T) {
 	dir := t.TempDir()
 	cfg := itbConfig(t, dir, extra)
 	file := filepath.Join(dir, "BTCUSDT", "klines.csv")
-	cmd := binary("download", "-c", cfg, "--start", "2022-01-01")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if st, err := os.Stat(file); err == nil && st.Size() > int64(len(want))/3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("download made no progress")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	killWhen(t, binary("download", "-c", cfg, "--start", "2022-01-01"), 20*time.Second, "download made no progress", func() bool {
+		st, err := os.Stat(file)
+		return err == nil && st.Size() > int64(len(want))/3
+	})
 	part, _ := os.ReadFile(file)
 	if len(part) >= len(want) {
 		t.Fatalf("the download finished before it was killed (%d bytes)", len(part))
@@ -282,7 +289,7 @@ func TestInterruptedDownloadFinishesThePage(t *testing.T) {
 	}
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "run again to continue") {
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "run again to continue") || strings.Contains(stderr.String(), "context canceled") {
 		t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
 	}
 	b, _ := os.ReadFile(file)

@@ -53,18 +53,24 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// Run executes the command line and returns the exit code; errors are printed as one line.
-func Run(ctx context.Context, args []string, d Deps) int {
+func (d Deps) withDefaults() Deps {
 	if d.Graceful == nil {
 		d.Graceful = new(atomic.Bool)
 	}
+	return d
+}
+
+// Run executes the command line and returns the exit code: 0 on success, 130 when the
+// command was interrupted (ctx cancelled), 1 otherwise; errors are printed as one line.
+func Run(ctx context.Context, args []string, d Deps) int {
+	d = d.withDefaults()
 	root := NewRootCmd(d)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	if err != nil {
 		fmt.Fprintln(d.Err, "tradectl: "+oneLine(err.Error()))
-		return 1
 	}
-	return 0
+	return exitCode(ctx, err)
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -129,6 +135,10 @@ offline run on a generated market.`,
 		newLabelsCmd(a),
 		newTrainCmd(a),
 		newPredictCmd(a),
+		newRollingCmd(a),
+		newSignalsCmd(a),
+		newSimulateCmd(a),
+		newCheckCmd(a),
 		newDemoCmd(a),
 	)
 	return root

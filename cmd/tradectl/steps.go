@@ -72,7 +72,9 @@ func (a *app) runMerge(cmd *cobra.Command, c *config.Config, maxList int) error 
 		if w := c.WindowSize(); w > 0 && f.Len() > w {
 			a.warnWindow(c, "merge", relPath(p), f.Len()-w)
 		}
-		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: f.Tail(c.WindowSize()), Prefix: s.ColumnPrefix})
+		tail := f.Tail(c.WindowSize())
+		sources = append(sources, merge.Source{Name: s.Folder, Path: p, Frame: tail, Prefix: s.ColumnPrefix,
+			Klines: filepath.Base(p) == "klines.csv", Skipped: f.Len() - tail.Len()})
 	}
 	out, rep, err := merge.Merge(sources, merge.Options{Freq: c.FreqDuration(), Interpolate: c.MergeInterpolate})
 	if err != nil {
@@ -117,7 +119,7 @@ the result equals a full recompute. --full forces a full recompute of the row wi
 			if err != nil {
 				return err
 			}
-			return a.runStage(c, p, "features", !full)
+			return a.runStage(c, p, "features", full)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "recompute every row instead of appending new rows")
@@ -141,13 +143,14 @@ future rows: the last label_horizon rows of the file are False and are cut by tr
 			if err != nil {
 				return err
 			}
-			return a.runStage(c, p, "labels", false)
+			return a.runStage(c, p, "labels", true)
 		},
 	}
 }
 
-// runStage runs the "features" (data -> features) or "labels" (features -> matrix) stage.
-func (a *app) runStage(c *config.Config, p *pipeline, name string, incremental bool) error {
+// runStage runs the "features" (data -> features, incremental unless full) or "labels"
+// (features -> matrix, always full) stage.
+func (a *app) runStage(c *config.Config, p *pipeline, name string, full bool) error {
 	steps, in, out, producer := p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), "merge"
 	if name == "labels" {
 		steps, in, out, producer = p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), "features"
@@ -155,14 +158,14 @@ func (a *app) runStage(c *config.Config, p *pipeline, name string, incremental b
 	if err := needInput(in, producer); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	return a.runFeatureStep(c, name, steps, in, out, incremental)
+	return a.runFeatureStep(c, name, steps, in, out, name == "features", full)
 }
 
-func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Step, in, out string, incremental bool) error {
+func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Step, in, out string, incremental, full bool) error {
 	start := time.Now()
 	res, err := features.RunFile(features.FileOptions{
 		In: in, Out: out, TimeColumn: c.TimeColumn, Window: c.WindowSize(),
-		Incremental: incremental, Precision: c.FloatDecimals(), Steps: steps, Logger: a.log,
+		Incremental: incremental, Full: full, Precision: c.FloatDecimals(), Steps: steps, Logger: a.log,
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

@@ -80,6 +80,9 @@ type Config struct {
 	APISecret        Secret `json:"api_secret"`
 	TelegramBotToken Secret `json:"telegram_bot_token"`
 	TelegramChatID   string `json:"telegram_chat_id"`
+	// TelegramAPIURL is the Bot API base URL; requests go to <url>/bot<token>/<method>
+	// (tests and replays point it at a local fake).
+	TelegramAPIURL string `json:"telegram_api_url"`
 
 	MergeFileName        string `json:"merge_file_name"`
 	FeatureFileName      string `json:"feature_file_name"`
@@ -161,6 +164,7 @@ func Default() Config {
 		FeaturesHorizon:      10,
 		AppendOverlapRecords: 5,
 		BinanceMarket:        "spot",
+		TelegramAPIURL:       "https://api.telegram.org",
 	}
 }
 
@@ -190,8 +194,9 @@ func Parse(src []byte, path string, warn func(msg string, args ...any)) (*Config
 	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%w: %s: %s", ErrConfig, path, describeJSONError(clean, err))
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: %s: extra data after the top-level object", ErrConfig, path)
+	if off := trailingContent(clean, dec.InputOffset()); off >= 0 {
+		l, col := position(clean, off)
+		return nil, fmt.Errorf("%w: %s: line %d, column %d: extra data %q after the top-level object", ErrConfig, path, l, col, clean[off:min(off+10, int64(len(clean)))])
 	}
 	var keys map[string]json.RawMessage
 	_ = json.Unmarshal(clean, &keys)
@@ -387,6 +392,50 @@ func (c *Config) WindowSize() int {
 		return 0
 	}
 	return w + c.FeaturesHorizon
+}
+
+// SimulateModel is the simulate_model section (itb-behaviour.md §6.4) with tradectl's
+// fill-model keys. Pointers tell an absent key from a zero.
+type SimulateModel struct {
+	// DataStart and DataEnd cut the rows: a date string keeps time >= start / < end, a number
+	// drops that many rows from the start / end.
+	DataStart       json.RawMessage `json:"data_start"`
+	DataEnd         json.RawMessage `json:"data_end"`
+	Direction       string          `json:"direction"`
+	TopNToStore     *int            `json:"topn_to_store"`
+	SignalGenerator string          `json:"signal_generator"`
+	BuySellEqual    bool            `json:"buy_sell_equal"`
+	// Grid maps buy_signal_threshold(_2) / sell_signal_threshold(_2) to a list of numbers, a
+	// "start:stop:step" range or ITB's "np.arange(start, stop, step).tolist()".
+	Grid map[string]json.RawMessage `json:"grid"`
+
+	// Fill model (tradectl): fees and slippage per side in basis points, "next-open" or
+	// "close" fills, the fraction of equity per position, stop-loss and take-profit as
+	// fractions of the entry price, the starting equity, and "itb" for ITB's own formulas.
+	FeeBps        *float64 `json:"fee_bps"`
+	SlippageBps   *float64 `json:"slippage_bps"`
+	Fill          string   `json:"fill"`
+	PositionSize  *float64 `json:"position_size"`
+	StopLoss      float64  `json:"stop_loss"`
+	TakeProfit    float64  `json:"take_profit"`
+	InitialEquity *float64 `json:"initial_equity"`
+	Compat        string   `json:"compat"`
+}
+
+// Simulate decodes the simulate_model section (an absent section gives the zero value).
+func (c *Config) Simulate() (SimulateModel, error) {
+	var s SimulateModel
+	if len(bytes.TrimSpace(c.SimulateModel)) == 0 || string(bytes.TrimSpace(c.SimulateModel)) == "null" {
+		return s, nil
+	}
+	if err := json.Unmarshal(c.SimulateModel, &s); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return s, fmt.Errorf("%w: key \"simulate_model.%s\": expected %v, got JSON %s", ErrConfig, te.Field, te.Type, te.Value)
+		}
+		return s, fmt.Errorf("%w: key \"simulate_model\": %v", ErrConfig, err)
+	}
+	return s, nil
 }
 
 // DefaultFloatDecimals is ITB's "%.6f".

@@ -63,6 +63,11 @@ func TestMalformedConfigs(t *testing.T) {
 		{"negative", `{"label_horizon": -1}`, `"label_horizon"`},
 		{"algo name", `{"algorithms": [{"name": "my_lc", "algo": "lc"}]}`, `"algorithms[0].name"`},
 		{"market", `{"binance_market": "margin"}`, `"binance_market"`},
+		{"trailing brace", "{\"symbol\": \"BTCUSDT\"}\n}\n", "line 2"},
+		{"trailing bracket", `{"symbol": "BTCUSDT"}]`, "after the top-level object"},
+		{"trailing word", "{\"symbol\": \"BTCUSDT\"} xyz", "after the top-level object"},
+		{"second object", `{"symbol": "BTCUSDT"} {}`, "after the top-level object"},
+		{"trailing comment ok but brace", "{}\n// done\n}", "line 3"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -136,5 +141,28 @@ func TestDataFolderCheck(t *testing.T) {
 	c.DataFolder = filepath.Join(t.TempDir(), "nope")
 	if err := c.CheckDataFolder(); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("missing: %v", err)
+	}
+}
+
+// simulate_model decodes into typed keys; an absent section is the zero value; a wrong type
+// names the key.
+func TestSimulateSection(t *testing.T) {
+	c, err := Parse([]byte(`{"simulate_model": {"direction": "short", "topn_to_store": 3, "fee_bps": 5, "fill": "close",
+		"grid": {"buy_signal_threshold": "np.arange(0.01, 0.05, 0.01).tolist()"}}}`), "x.jsonc", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Simulate()
+	if err != nil || s.Direction != "short" || *s.TopNToStore != 3 || *s.FeeBps != 5 || s.Fill != "close" || s.SlippageBps != nil ||
+		string(s.Grid["buy_signal_threshold"]) != `"np.arange(0.01, 0.05, 0.01).tolist()"` {
+		t.Errorf("%+v %v", s, err)
+	}
+	c, _ = Parse([]byte(`{}`), "x.jsonc", nil)
+	if s, err := c.Simulate(); err != nil || s.Grid != nil {
+		t.Errorf("absent section: %+v %v", s, err)
+	}
+	c, _ = Parse([]byte(`{"simulate_model": {"topn_to_store": "ten"}}`), "x.jsonc", nil)
+	if _, err := c.Simulate(); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), `"simulate_model.topn_to_store"`) {
+		t.Errorf("err %v", err)
 	}
 }

@@ -72,3 +72,17 @@ func stripTrailingCommas(src []byte) []byte {
 	}
 	return out
 }
+
+// trailingContent returns the offset of the first non-space byte after the top-level value
+// that ends at off, or -1 when only white space follows. encoding/json's Decoder.More does
+// not see a stray '}' or ']', so the rest of the text is checked here.
+func trailingContent(src []byte, off int64) int64 {
+	for i := off; i < int64(len(src)); i++ {
+		switch src[i] {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return i
+		}
+	}
+	return -1
+}

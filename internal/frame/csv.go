@@ -49,15 +49,15 @@ func (o ReadOptions) timeColumn() string {
 	return o.TimeColumn
 }
 
-// ReadFile reads a table, choosing the format by extension: .csv, .csv.gz or .tcol (binary).
+// ReadFile reads a table, choosing the format by extension: .csv, .csv.gz or .parquet.
 func ReadFile(path string, opt ReadOptions) (*Frame, error) {
 	switch {
-	case strings.HasSuffix(path, BinaryExt):
-		return ReadBinary(path, opt)
+	case IsParquet(path):
+		return ReadParquet(path, opt)
 	case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".csv.gz"):
 		return ReadCSV(path, opt)
 	default:
-		return nil, fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, BinaryExt)
+		return nil, fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, ParquetExt)
 	}
 }
 
@@ -138,11 +138,16 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 	nfields := len(names)
 	tcol := opt.timeColumn()
 	tIdx := -1
+	strs := make([]string, len(names))
 	for i, n := range names {
 		names[i] = unquote(n)
-		if string(names[i]) == tcol {
+		strs[i] = string(names[i])
+		if strs[i] == tcol {
 			tIdx = i
 		}
+	}
+	if err := CheckHeader(path, strs); err != nil {
+		return nil, err
 	}
 	if tIdx < 0 {
 		return nil, fmt.Errorf("%s: %w %q (time column) in header", path, ErrMissingColumn, tcol)
@@ -159,11 +164,8 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 		}
 	} else {
 		pos := map[string]int{}
-		for i, n := range names {
-			if _, dup := pos[string(n)]; dup {
-				return nil, fmt.Errorf("%s: %w: duplicate column %q in header", path, ErrParse, n)
-			}
-			pos[string(n)] = i
+		for i, n := range strs {
+			pos[n] = i
 		}
 		add := func(n string, required bool) error {
 			i, ok := pos[n]
@@ -338,15 +340,15 @@ type WriteOptions struct {
 }
 
 // WriteFile writes a table atomically (temporary file, then rename), choosing the format by
-// extension: .csv or .tcol. Nothing at path is touched when writing fails.
+// extension: .csv or .parquet. Nothing at path is touched when writing fails.
 func WriteFile(path string, f *Frame, opt WriteOptions) error {
 	switch {
-	case strings.HasSuffix(path, BinaryExt):
-		return writeAtomic(path, func(w io.Writer) error { return writeBinary(w, f, opt) })
+	case IsParquet(path):
+		return writeAtomic(path, func(w io.Writer) error { return writeParquet(w, f, opt) })
 	case strings.HasSuffix(path, ".csv"):
 		return writeAtomic(path, func(w io.Writer) error { return WriteCSV(w, f, opt) })
 	default:
-		return fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, BinaryExt)
+		return fmt.Errorf("%s: %w (use .csv or %s)", path, ErrFormat, ParquetExt)
 	}
 }
 
@@ -356,7 +358,8 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	RemoveStaleTemps(path)
+	tmp, err := createTemp(path)
 	if err != nil {
 		return err
 	}

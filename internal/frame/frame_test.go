@@ -123,28 +123,6 @@ func TestCSVTimePosition(t *testing.T) {
 	assertSame(t, sample(), g)
 }
 
-func TestBinaryRoundTrip(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "x"+BinaryExt)
-	if err := WriteFile(p, sample(), WriteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	g, err := ReadFile(p, ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertSame(t, sample(), g)
-	g, err = ReadFile(p, ReadOptions{Columns: []string{"high_20"}})
-	if err != nil || g.Len() != 3 || len(g.Names()) != 1 || g.Kind("high_20") != Bool {
-		t.Fatalf("selected read: %v %v", g, err)
-	}
-	// A truncated file is detected.
-	b, _ := os.ReadFile(p)
-	os.WriteFile(p, b[:len(b)-3], 0o644)
-	if _, err := ReadFile(p, ReadOptions{}); !errors.Is(err, ErrParse) {
-		t.Fatalf("truncated binary: %v", err)
-	}
-}
-
 func assertSame(t *testing.T, a, b *Frame) {
 	t.Helper()
 	if a.Len() != b.Len() || strings.Join(a.Names(), ",") != strings.Join(b.Names(), ",") {
@@ -182,6 +160,9 @@ func TestBadCSV(t *testing.T) {
 		{"unsorted", "timestamp,close\n2024-01-01 00:01:00,1\n2024-01-01 00:00:00,2\n", ErrUnsorted, "line 3"},
 		{"no time column", "time,close\n2024-01-01,1\n", ErrMissingColumn, ""},
 		{"bool and number", "timestamp,x\n2024-01-01 00:00:00,True\n2024-01-01 00:01:00,2.5\n", ErrParse, ""},
+		{"duplicate column", "timestamp,open,close,close\n2024-01-01 00:00:00,1,2,3\n", ErrHeader, `duplicate column "close"`},
+		{"duplicate time column", "timestamp,close,timestamp\n2024-01-01 00:00:00,1,2024-01-01 00:00:00\n", ErrHeader, `"timestamp"`},
+		{"unnamed column", "timestamp,,close\n2024-01-01 00:00:00,1,2\n", ErrHeader, "column 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -212,8 +193,8 @@ func TestWriteFailureKeepsOldFile(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Fatalf("temporary file left behind: %v", ents)
 	}
-	if err := WriteFile(filepath.Join(dir, "x.parquet"), sample(), WriteOptions{}); !errors.Is(err, ErrFormat) {
-		t.Fatalf("parquet: %v", err)
+	if err := WriteFile(filepath.Join(dir, "x.feather"), sample(), WriteOptions{}); !errors.Is(err, ErrFormat) {
+		t.Fatalf("feather: %v", err)
 	}
 }
 

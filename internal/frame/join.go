@@ -11,6 +11,15 @@ import (
 	"unsafe"
 )
 
+// ReadHeader returns the column names of a table file (its CSV header line or its Parquet
+// columns), choosing the format by extension as ReadFile does.
+func ReadHeader(path string) ([]string, error) {
+	if IsParquet(path) {
+		return ParquetColumns(path)
+	}
+	return ReadCSVHeader(path)
+}
+
 // ReadCSVHeader returns the column names of a CSV file's header line.
 func ReadCSVHeader(path string) ([]string, error) {
 	fh, err := os.Open(path)
@@ -29,6 +38,9 @@ func ReadCSVHeader(path string) ([]string, error) {
 	var names []string
 	for _, f := range splitFields(line, nil) {
 		names = append(names, string(unquote(f)))
+	}
+	if err := CheckHeader(path, names); err != nil {
+		return nil, err
 	}
 	return names, nil
 }

@@ -1,0 +1,535 @@
+package frame
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// ParquetExt selects Apache Parquet, the columnar format pandas, polars and DuckDB open.
+//
+// tradectl writes the layout pandas (pyarrow) writes: the time column as INT64
+// TIMESTAMP(NANOS, isAdjustedToUTC=true), Float columns as optional DOUBLE, Int columns as
+// optional INT64, Bool columns as optional BOOLEAN, missing values (NaN, and ±Inf, which the
+// CSV files also write as missing) as nulls, snappy pages with min/max statistics and a page
+// index, and row groups of ParquetRowGroupRows rows. Reading maps nulls and NaN values both to
+// NaN, so a frame round-trips exactly.
+const ParquetExt = ".parquet"
+
+// ParquetRowGroupRows is the number of rows per row group written: about 45 days of 1-minute
+// bars, so a reader streams a file in pieces of a few MB per column.
+const ParquetRowGroupRows = 1 << 16
+
+// ErrType is wrapped when a file's column has a type the frame cannot hold.
+var ErrType = errors.New("wrong column type")
+
+// IsParquet reports whether path names a Parquet file.
+func IsParquet(path string) bool { return strings.HasSuffix(path, ParquetExt) }
+
+// pqColumn is one column as it is written: its frame data and the Parquet type chosen for it.
+type pqColumn struct {
+	name  string
+	kind  Kind // Int is written as INT64 only when every finite value is a whole number
+	data  []float64
+	isInt bool
+}
+
+// orderedGroup is a schema group whose fields keep the frame's column order (parquet.Group
+// sorts them by name, which would scramble the file's columns for other tools).
+type orderedGroup struct {
+	parquet.Group
+	order []string
+}
+
+// Fields returns the group's fields in the frame's order.
+func (g orderedGroup) Fields() []parquet.Field {
+	fields := g.Group.Fields()
+	pos := make(map[string]int, len(g.order))
+	for i, n := range g.order {
+		pos[n] = i
+	}
+	slices.SortFunc(fields, func(a, b parquet.Field) int { return pos[a.Name()] - pos[b.Name()] })
+	return fields
+}
+
+// GoType returns the Go type of a row (unused by the column writer, kept for the interface).
+func (g orderedGroup) GoType() reflect.Type { return g.Group.GoType() }
+
+// writeParquet writes f to w. Float values are first rounded to opt.Precision decimals exactly
+// as the CSV text would be (when opt.Precision >= 0), so a CSV and a Parquet run of the
+// pipeline compute on identical numbers.
+func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
+	tcol := opt.TimeColumn
+	if tcol == "" {
+		tcol = DefaultTimeColumn
+	}
+	tp := min(max(opt.TimePos, 0), len(f.cols))
+	cols := make([]pqColumn, 0, len(f.cols)+1)
+	group := parquet.Group{tcol: parquet.Timestamp(parquet.Nanosecond)}
+	for k, c := range f.cols {
+		if k == tp {
+			cols = append(cols, pqColumn{name: tcol})
+		}
+		if c.Name == tcol {
+			return fmt.Errorf("column %q has the name of the time column", c.Name)
+		}
+		pc := pqColumn{name: c.Name, kind: c.Kind, data: c.Data, isInt: c.Kind == Int && allWhole(c.Data)}
+		switch {
+		case c.Kind == Bool:
+			group[c.Name] = parquet.Optional(parquet.Leaf(parquet.BooleanType))
+		case pc.isInt:
+			group[c.Name] = parquet.Optional(parquet.Int(64))
+		default:
+			group[c.Name] = parquet.Optional(parquet.Leaf(parquet.DoubleType))
+		}
+		cols = append(cols, pc)
+	}
+	if tp >= len(f.cols) {
+		cols = append(cols, pqColumn{name: tcol})
+	}
+	order := make([]string, len(cols))
+	for i, c := range cols {
+		order[i] = c.name
+	}
+	schema := parquet.NewSchema("schema", orderedGroup{Group: group, order: order})
+	pw := parquet.NewGenericWriter[any](w, schema,
+		parquet.Compression(&snappy.Codec{}),
+		parquet.CreatedBy("tradectl", "", ""),
+		parquet.PageBufferSize(256<<10))
+	// Row groups are encoded in parallel, a few at a time, and committed in order.
+	workers := max(1, runtime.GOMAXPROCS(0))
+	bufs := make([][]parquet.Value, workers)
+	for lo := 0; lo < f.Len(); lo += workers * ParquetRowGroupRows {
+		var batch []*parquet.ConcurrentRowGroupWriter
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for k := range workers {
+			a := lo + k*ParquetRowGroupRows
+			if a >= f.Len() {
+				break
+			}
+			b := min(a+ParquetRowGroupRows, f.Len())
+			rg := pw.BeginRowGroup()
+			batch = append(batch, rg)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if bufs[k] == nil {
+					bufs[k] = make([]parquet.Value, ParquetRowGroupRows)
+				}
+				errs[k] = writeRowGroup(rg, f.Time, cols, a, b, opt.Precision, bufs[k])
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		for _, rg := range batch {
+			if _, err := rg.Commit(); err != nil {
+				return err
+			}
+		}
+	}
+	return pw.Close()
+}
+
+// writeRowGroup writes rows [a, b) of every column into one row group.
+func writeRowGroup(rg *parquet.ConcurrentRowGroupWriter, times []int64, cols []pqColumn, a, b, prec int, buf []parquet.Value) error {
+	cws := rg.ColumnWriters()
+	vals := buf[:b-a]
+	for ci, c := range cols {
+		switch {
+		case c.data == nil: // the time column
+			for i, t := range times[a:b] {
+				vals[i] = parquet.Int64Value(t*1e6).Level(0, 0, ci)
+			}
+		case c.kind == Bool:
+			for i, v := range c.data[a:b] {
+				if math.IsNaN(v) {
+					vals[i] = parquet.NullValue().Level(0, 0, ci)
+				} else {
+					vals[i] = parquet.BooleanValue(v != 0).Level(0, 1, ci)
+				}
+			}
+		case c.isInt:
+			for i, v := range c.data[a:b] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					vals[i] = parquet.NullValue().Level(0, 0, ci)
+				} else {
+					vals[i] = parquet.Int64Value(int64(v)).Level(0, 1, ci)
+				}
+			}
+		default:
+			for i, v := range c.data[a:b] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					vals[i] = parquet.NullValue().Level(0, 0, ci)
+				} else {
+					vals[i] = parquet.DoubleValue(RoundDecimals(v, prec)).Level(0, 1, ci)
+				}
+			}
+		}
+		if _, err := cws[ci].WriteRowValues(vals); err != nil {
+			return fmt.Errorf("column %q: %w", c.name, err)
+		}
+	}
+	return nil
+}
+
+// allWhole reports whether every finite value is a whole number that int64 holds exactly.
+func allWhole(d []float64) bool {
+	for _, v := range d {
+		if v == v && !math.IsInf(v, 0) && (v != math.Trunc(v) || math.Abs(v) >= 1<<53) {
+			return false
+		}
+	}
+	return true
+}
+
+var valueBufs = sync.Pool{New: func() any { b := make([]parquet.Value, 4096); return &b }}
+
+// pqSource is one column of a Parquet file selected for reading.
+type pqSource struct {
+	name  string
+	leaf  int
+	kind  Kind
+	node  *parquet.Column
+	scale int64 // time column: divisor from the file's unit to milliseconds
+}
+
+// ParquetColumns returns the names of a Parquet file's top-level columns, in file order.
+func ParquetColumns(path string) ([]string, error) {
+	pf, fh, err := openParquet(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	var names []string
+	for _, c := range pf.Root().Columns() {
+		names = append(names, c.Name())
+	}
+	return names, nil
+}
+
+func openParquet(path string) (*parquet.File, *os.File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, nil, err
+	}
+	if st.Size() == 0 {
+		fh.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	pf, err := parquet.OpenFile(fh, st.Size(), parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true), parquet.ReadBufferSize(1<<20))
+	if err != nil {
+		fh.Close()
+		return nil, nil, fmt.Errorf("%s: %w: not a readable Parquet file (truncated?): %v", path, ErrParse, err)
+	}
+	return pf, fh, nil
+}
+
+// ReadParquet reads a Parquet file into a frame, decoding only the selected columns
+// (opt.Columns, opt.Optional; all when opt.Columns is nil). Nulls and NaN become NaN.
+func ReadParquet(path string, opt ReadOptions) (_ *Frame, err error) {
+	defer func() {
+		// A damaged file can make the decoder index out of range: report it as such.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: %w: damaged Parquet file: %v", path, ErrParse, r)
+		}
+	}()
+	pf, fh, err := openParquet(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	byName := map[string]*parquet.Column{}
+	var all []string
+	for _, c := range pf.Root().Columns() {
+		byName[c.Name()] = c
+		all = append(all, c.Name())
+	}
+	tcol := opt.timeColumn()
+	tc, ok := byName[tcol]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w %q (time column)", path, ErrMissingColumn, tcol)
+	}
+	timeSrc, err := timeSource(tc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: column %q: %w", path, tcol, err)
+	}
+	var names []string
+	if opt.Columns == nil {
+		for _, n := range all {
+			if n != tcol && !strings.HasPrefix(n, "__index_level_") {
+				names = append(names, n)
+			}
+		}
+	} else {
+		for _, n := range opt.Columns {
+			if _, ok := byName[n]; !ok {
+				return nil, fmt.Errorf("%s: %w %q", path, ErrMissingColumn, n)
+			}
+			names = append(names, n)
+		}
+		for _, n := range opt.Optional {
+			if _, ok := byName[n]; ok {
+				names = append(names, n)
+			}
+		}
+	}
+	var srcs []pqSource
+	seen := map[string]bool{tcol: true}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		s, err := dataSource(byName[n])
+		if err != nil {
+			return nil, fmt.Errorf("%s: column %q: %w", path, n, err)
+		}
+		srcs = append(srcs, s)
+	}
+	rows := int(pf.NumRows())
+	times := make([]int64, 0, rows)
+	data := make([][]float64, len(srcs))
+	for i := range data {
+		data[i] = make([]float64, 0, rows)
+	}
+	for g, rg := range pf.RowGroups() {
+		chunks := rg.ColumnChunks()
+		if times, err = readTimeChunk(chunks[timeSrc.leaf], timeSrc, times); err != nil {
+			return nil, fmt.Errorf("%s: column %q: row group %d: %w", path, tcol, g, err)
+		}
+		for i, s := range srcs {
+			if data[i], err = readChunk(chunks[s.leaf], s, data[i]); err != nil {
+				return nil, fmt.Errorf("%s: column %q: row group %d: %w", path, s.name, g, err)
+			}
+			if len(data[i]) != len(times) {
+				return nil, fmt.Errorf("%s: column %q: %w: row group %d has %d values, the time column %d", path, s.name, ErrParse, g, len(data[i]), len(times))
+			}
+		}
+	}
+	for i := 1; i < len(times); i++ {
+		if times[i] <= times[i-1] {
+			what := "duplicate"
+			if times[i] < times[i-1] {
+				what = "unsorted"
+			}
+			return nil, fmt.Errorf("%s: row %d: %w: %s timestamp %s after %s", path, i+1, ErrUnsorted, what, FormatTime(times[i]), FormatTime(times[i-1]))
+		}
+	}
+	f := New(times)
+	for i, s := range srcs {
+		if err := f.Set(s.name, s.kind, data[i]); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func timeSource(c *parquet.Column) (pqSource, error) {
+	if !c.Leaf() || c.Repeated() {
+		return pqSource{}, fmt.Errorf("%w: want a timestamp, the file has a nested or repeated column", ErrType)
+	}
+	s := pqSource{name: c.Name(), leaf: c.Index(), node: c}
+	var ts *format.TimestampType
+	if lt := c.Type().LogicalType(); lt != nil {
+		ts, _ = lt.Value.(*format.TimestampType)
+	}
+	if c.Type().Kind() != parquet.Int64 || ts == nil || ts.Unit.Value == nil {
+		return s, fmt.Errorf("%w: want a timestamp (INT64 TIMESTAMP), the file has %s", ErrType, c.Type())
+	}
+	d := ts.Unit.Value.Duration()
+	if d <= 0 || d > time.Millisecond {
+		return s, fmt.Errorf("%w: unsupported timestamp unit %s", ErrType, ts.Unit.Value)
+	}
+	s.scale = int64(time.Millisecond / d)
+	return s, nil
+}
+
+func dataSource(c *parquet.Column) (pqSource, error) {
+	s := pqSource{name: c.Name(), leaf: c.Index(), node: c}
+	if !c.Leaf() || c.Repeated() {
+		return s, fmt.Errorf("%w: want a number or boolean, the file has a nested or repeated column", ErrType)
+	}
+	lt := c.Type().LogicalType()
+	switch c.Type().Kind() {
+	case parquet.Double, parquet.Float:
+		s.kind = Float
+	case parquet.Int64, parquet.Int32:
+		if lt != nil && lt.Value != nil {
+			if _, isInt := lt.Value.(*format.IntType); !isInt {
+				return s, fmt.Errorf("%w: want a number or boolean, the file has %s", ErrType, c.Type())
+			}
+		}
+		s.kind = Int
+	case parquet.Boolean:
+		s.kind = Bool
+	default:
+		return s, fmt.Errorf("%w: want a number or boolean, the file has %s", ErrType, c.Type())
+	}
+	return s, nil
+}
+
+// eachPage calls fn with every page of a column chunk, releasing each page after it.
+func eachPage(cc parquet.ColumnChunk, fn func(p parquet.Page) error) error {
+	pages := cc.Pages()
+	defer pages.Close()
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrParse, err)
+		}
+		err = fn(p)
+		parquet.Release(p)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// readTimeChunk appends a time column chunk's values, in milliseconds, to dst.
+func readTimeChunk(cc parquet.ColumnChunk, s pqSource, dst []int64) ([]int64, error) {
+	var tmp []float64
+	err := eachPage(cc, func(p parquet.Page) error {
+		if p.NumNulls() > 0 {
+			return fmt.Errorf("%w: the time column has an empty value", ErrParse)
+		}
+		if p.Dictionary() == nil {
+			d := p.Data()
+			for _, v := range d.Int64() {
+				dst = append(dst, floorDiv(v, s.scale))
+			}
+			return nil
+		}
+		var err error
+		if tmp, err = appendValues(tmp[:0], p.Values()); err != nil {
+			return fmt.Errorf("%w: %v", ErrParse, err)
+		}
+		for _, v := range tmp { // whole numbers below 2^53: exact
+			dst = append(dst, floorDiv(int64(v), s.scale))
+		}
+		return nil
+	})
+	return dst, err
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// readChunk appends a data column chunk's values to dst, NaN for nulls.
+func readChunk(cc parquet.ColumnChunk, s pqSource, dst []float64) ([]float64, error) {
+	err := eachPage(cc, func(p parquet.Page) error {
+		if p.Dictionary() == nil && s.kind != Bool {
+			dst = appendPage(dst, p)
+			return nil
+		}
+		var err error
+		if dst, err = appendValues(dst, p.Values()); err != nil {
+			return fmt.Errorf("%w: %v", ErrParse, err)
+		}
+		return nil
+	})
+	return dst, err
+}
+
+// appendPage decodes a plain numeric page straight from its value buffer.
+func appendPage(dst []float64, p parquet.Page) []float64 {
+	def := p.DefinitionLevels()
+	d := p.Data()
+	// d is addressable (its accessors have pointer receivers).
+	var get func(j int) float64
+	switch p.Type().Kind() {
+	case parquet.Double:
+		vs := d.Double()
+		if len(def) == 0 || p.NumNulls() == 0 {
+			return append(dst, vs...)
+		}
+		get = func(j int) float64 { return vs[j] }
+	case parquet.Float:
+		vs := d.Float()
+		get = func(j int) float64 { return float64(vs[j]) }
+	case parquet.Int64:
+		vs := d.Int64()
+		get = func(j int) float64 { return float64(vs[j]) }
+	default: // Int32
+		vs := d.Int32()
+		get = func(j int) float64 { return float64(vs[j]) }
+	}
+	if len(def) == 0 {
+		for j := range p.NumValues() {
+			dst = append(dst, get(int(j)))
+		}
+		return dst
+	}
+	j := 0
+	for _, l := range def {
+		if l == 0 {
+			dst = append(dst, math.NaN())
+		} else {
+			dst = append(dst, get(j))
+			j++
+		}
+	}
+	return dst
+}
+
+// appendValues decodes any page (dictionary-encoded, boolean) value by value.
+func appendValues(dst []float64, vr parquet.ValueReader) ([]float64, error) {
+	buf := valueBufs.Get().(*[]parquet.Value)
+	defer valueBufs.Put(buf)
+	for {
+		n, err := vr.ReadValues(*buf)
+		for _, v := range (*buf)[:n] {
+			switch {
+			case v.IsNull():
+				dst = append(dst, math.NaN())
+			case v.Kind() == parquet.Boolean:
+				if v.Boolean() {
+					dst = append(dst, 1)
+				} else {
+					dst = append(dst, 0)
+				}
+			case v.Kind() == parquet.Double:
+				dst = append(dst, v.Double())
+			case v.Kind() == parquet.Float:
+				dst = append(dst, float64(v.Float()))
+			case v.Kind() == parquet.Int64:
+				dst = append(dst, float64(v.Int64()))
+			default:
+				dst = append(dst, float64(v.Int32()))
+			}
+		}
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+}
