@@ -52,7 +52,7 @@ var oracleTolerances = map[string]oracleTolerance{
 	"STOCHRSI": {noiseTol, noiseTol, "as STOCHF"},
 	"MAVP":     {noiseTol, noiseTol, "as STOCHF"},
 	"STOCH": {noiseTol, 0.05, "as STOCHF; and slowd with MAMA as its MA type on the halt's flat bars (slowk constant 0): " +
-		"MAMA's phase is the angle of rounding noise there, as HT_DCPHASE's (up to 0.033 of the range, decaying in 20 rows)"},
+		"MAMA's phase is the angle of rounding noise there, as HT_DCPHASE's (up to 0.033 of its largest value, decaying in 20 rows)"},
 	"HT_DCPERIOD":     {noiseTol, noiseTol, "go-talib evaluates the Hilbert transform in another order: float noise"},
 	"HT_PHASOR":       {noiseTol, noiseTol, "as HT_DCPERIOD"},
 	"LINEARREG_ANGLE": {noiseTol, noiseTol, "Go's math.Atan and the C library's atan differ in the last bit"},
@@ -67,7 +67,7 @@ var oracleTolerances = map[string]oracleTolerance{
 	"SINH":            {noiseTol, noiseTol, "as ACOS"},
 	"TAN":             {noiseTol, noiseTol, "as ACOS"},
 	"STDDEV": {1e-5, 2e-5, "exact two-pass variance (the README's STDDEV/VAR note): TA-Lib's running sums are off by up to 1e-5 " +
-		"of the output's range and give a non-zero deviation on flat windows"},
+		"of the output's largest value and give a non-zero deviation on flat windows"},
 	"VAR":          {1e-9, 2e-9, "exact two-pass variance, as STDDEV"},
 	"HT_DCPHASE":   {1e-9, 1, "Go's sin/cos/atan differ from the C library's in the last bit; on flat prices (the halt) the phase is the angle of rounding noise, so it differs by up to 168° (README)"},
 	"HT_SINE":      {1e-9, 2, "flat prices (the halt): sine of HT_DCPHASE's phase"},
