@@ -150,7 +150,6 @@ func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOpti
 	}
 	want := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
 	var (
-		old      *frame.Frame
 		first    int64
 		last     int64
 		rows     int
@@ -169,18 +168,17 @@ func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOpti
 		}
 		rows, first, last, lastLine = s.Rows, s.First, s.Last, strings.Join(s.LastCells, ",")
 	} else {
-		var err error
-		old, err = frame.ReadFile(opt.Out, frame.ReadOptions{TimeColumn: opt.TimeColumn})
+		s, err := frame.Summarize(opt.Out, opt.TimeColumn)
 		if err != nil {
 			return full(err.Error())
 		}
-		if !slices.Equal(append([]string{opt.TimeColumn}, old.Names()...), want) {
+		if !slices.Equal(s.Header, want) {
 			return full("columns changed")
 		}
-		if old.Len() == 0 {
+		if s.Rows == 0 {
 			return full("previous output is empty")
 		}
-		rows, first, last = old.Len(), old.Time[0], old.Time[old.Len()-1]
+		rows, first, last = s.Rows, s.First, s.Last
 	}
 	a, okA := slices.BinarySearch(in.Time, first)
 	k1, okK := slices.BinarySearch(in.Time, last)
@@ -230,33 +228,11 @@ func runIncremental(in *frame.Frame, inNames []string, stream bool, opt FileOpti
 		if err := frame.AppendCSVText(opt.Out, text[nl+1:]); err != nil {
 			return Result{}, true, err
 		}
-	} else {
-		merged, err := concatRows(old, f, from)
-		if err != nil {
-			return Result{}, true, err
-		}
-		if err := frame.WriteFile(opt.Out, merged, wopt); err != nil {
-			return Result{}, true, err
-		}
+	} else if err := frame.AppendRows(opt.Out, f.Slice(from, f.Len()), wopt); err != nil {
+		return Result{}, true, err
 	}
 	res := Result{Mode: "incremental", Rows: rows + f.Len() - from, NewRows: f.Len() - from, Created: created, NaN: nanCounts(f, created, from)}
 	return res, true, appendColumnList(opt.Out, created)
-}
-
-// concatRows returns old followed by rows [from, Len) of add (same columns).
-func concatRows(old, add *frame.Frame, from int) (*frame.Frame, error) {
-	times := append(slices.Clone(old.Time), add.Time[from:]...)
-	out := frame.New(times)
-	for _, c := range old.Columns() {
-		d, err := add.Col(c.Name)
-		if err != nil {
-			return nil, err
-		}
-		if err := out.Set(c.Name, c.Kind, append(slices.Clone(c.Data), d[from:]...)); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 func nanCounts(f *frame.Frame, names []string, from int) map[string]int {

@@ -399,6 +399,13 @@ type WriteOptions struct {
 	TimePos int
 }
 
+func (o WriteOptions) timeColumn() string {
+	if o.TimeColumn == "" {
+		return DefaultTimeColumn
+	}
+	return o.TimeColumn
+}
+
 // WriteFile writes a table atomically (temporary file, then rename), choosing the format by
 // extension: .csv or .parquet. Nothing at path is touched when writing fails.
 func WriteFile(path string, f *Frame, opt WriteOptions) error {
