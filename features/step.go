@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/gen"
 )
 
 // FileOptions describe one file-to-file step (features: data.csv -> features.csv; labels:
@@ -149,7 +150,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	}
 	f := in.Tail(opt.Window)
 	skip := in.Len() - f.Len()
-	created, err := applyLogged(f, opt.Steps, log)
+	created, err := gen.ApplyLogged(f, opt.Steps, log)
 	if err != nil {
 		return Result{}, err
 	}
@@ -209,7 +210,6 @@ func runIncremental(in *frame.Frame, inNames, columns []string, basis string, su
 		return full(err.Error())
 	}
 	want := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
-	var old *frame.Frame
 	if stream {
 		h, err := frame.ReadCSVHeader(opt.Out)
 		if err != nil {
@@ -219,14 +219,14 @@ func runIncremental(in *frame.Frame, inNames, columns []string, basis string, su
 			return full("columns changed")
 		}
 	} else {
-		old, err = frame.ReadFile(opt.Out, frame.ReadOptions{TimeColumn: opt.TimeColumn})
+		s, err := frame.Summarize(opt.Out, opt.TimeColumn)
 		if err != nil {
 			return full(err.Error())
 		}
-		if !slices.Equal(append([]string{opt.TimeColumn}, old.Names()...), want) {
+		if !slices.Equal(s.Header, want) {
 			return full("columns changed")
 		}
-		if old.Len() != side.Rows || old.Time[0] != side.First {
+		if s.Rows != side.Rows || s.Rows > 0 && s.First != side.First {
 			return full("the previous output does not match its input checksums")
 		}
 	}
@@ -266,7 +266,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, basis string, su
 		start--
 	}
 	f := in.Slice(start, n)
-	created, err := applyLogged(f, opt.Steps, log)
+	created, err := gen.ApplyLogged(f, opt.Steps, log)
 	if err != nil {
 		return Result{}, true, err
 	}
@@ -279,10 +279,7 @@ func runIncremental(in *frame.Frame, inNames, columns []string, basis string, su
 	if stream {
 		err = rewriteCSV(opt, f.Slice(from-1, f.Len()), c-1, c-a, c == k, want, wopt)
 	} else {
-		var merged *frame.Frame
-		if merged, err = concatRows(old.Slice(0, c-a), f, from); err == nil {
-			err = frame.WriteFile(opt.Out, merged, wopt)
-		}
+		err = rewriteTable(opt, f.Slice(from, f.Len()), c-a, c == k, wopt)
 	}
 	if errors.Is(err, errStale) {
 		return full(fmt.Sprintf("the stored row %s %v", frame.FormatTime(in.Time[c-1]), err))
@@ -321,6 +318,25 @@ func rewriteCSV(opt FileOptions, add *frame.Frame, skip, keep int, appendOnly bo
 		}
 		return frame.JoinCSV(&recomputed{w: w, check: last, skip: 2}, opt.In, add, skip, header, wopt)
 	})
+}
+
+// rewriteTable writes the recomputed rows add to a non-streamed Out (Parquet, or CSV read
+// whole), keeping Out's first keep rows. When every stored row is kept (appendOnly) the rows
+// are appended, which copies a Parquet file's unchanged row groups without decoding them;
+// otherwise Out's kept rows are read and the table is rewritten.
+func rewriteTable(opt FileOptions, add *frame.Frame, keep int, appendOnly bool, wopt frame.WriteOptions) error {
+	if appendOnly {
+		return frame.AppendRows(opt.Out, add, wopt)
+	}
+	old, err := frame.ReadFile(opt.Out, frame.ReadOptions{TimeColumn: opt.TimeColumn})
+	if err != nil {
+		return err
+	}
+	merged, err := concatRows(old.Slice(0, keep), add, 0)
+	if err != nil {
+		return err
+	}
+	return frame.WriteFile(opt.Out, merged, wopt)
 }
 
 // recomputed passes a JoinCSV stream on to w without its header line and its first row,
@@ -401,24 +417,6 @@ func lastLine(path string) ([]byte, error) {
 			return body[i+1:], nil
 		}
 	}
-}
-
-// applyLogged is Apply with a debug line per generator: its inputs, outputs, look-back and time.
-func applyLogged(f *frame.Frame, steps []Step, log *slog.Logger) ([]string, error) {
-	if !log.Enabled(context.Background(), slog.LevelDebug) {
-		return Apply(f, steps)
-	}
-	var created []string
-	for _, s := range steps {
-		t0 := time.Now()
-		if err := s.Run(f); err != nil {
-			return nil, err
-		}
-		log.Debug("generator", "step", s.Key, "rows", f.Len(), "inputs", strings.Join(s.Inputs(), ","),
-			"outputs", strings.Join(s.Outputs(), ","), "window", s.Gen.Window(), "lookback", s.Gen.Lookback(), "seconds", seconds(t0))
-		created = append(created, s.Outputs()...)
-	}
-	return dedupe(created), nil
 }
 
 func seconds(t0 time.Time) float64 { return math.Round(time.Since(t0).Seconds()*1000) / 1000 }

@@ -294,7 +294,7 @@ func (out *Output) assemble(f *frame.Frame, labels []string, scores [][][]float6
 			return err
 		}
 	}
-	out.Frame, out.Columns = f, train.PredictionColumns(f, out.Scores, labels)
+	out.Frame, out.Columns = f, train.PredictionColumns(f.Has, out.Scores, labels)
 	var err error
 	for k := range out.Folds {
 		fr := &out.Folds[k]

@@ -2,13 +2,16 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/train/metrics"
@@ -47,27 +50,51 @@ func LoadModels(sets []Set, folder string) ([]*File, error) {
 }
 
 // Score adds one score column <label>_<algo> per model to f. Rows with a NaN feature get a
-// NaN score. The batch predict step and the signal service both call it.
+// NaN score. The models score in parallel (one goroutine per model, at most GOMAXPROCS at a
+// time); the columns are added in the models' order. The batch predict step and the signal
+// service both call it.
 func Score(f *frame.Frame, models []*File) ([]string, error) {
-	var names []string
-	for _, m := range models {
+	inputs := make([][][]float64, len(models))
+	cleaned := map[string]bool{}
+	for k, m := range models {
 		cols := make([][]float64, len(m.Features))
 		for j, n := range m.Features {
 			c, err := f.Col(n)
 			if err != nil {
 				return nil, fmt.Errorf("model %s: %w", m.Name, err)
 			}
-			frame.FiniteOrNaN(c)
+			if !cleaned[n] { // once per column, before the models share it
+				frame.FiniteOrNaN(c)
+				cleaned[n] = true
+			}
 			cols[j] = c
 		}
-		out := make([]float64, f.Len())
-		if err := m.Predict(cols, out); err != nil {
+		inputs[k] = cols
+	}
+	outs := make([][]float64, len(models))
+	errs := make([]error, len(models))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for k, m := range models {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			outs[k] = make([]float64, f.Len())
+			errs[k] = m.Predict(inputs[k], outs[k])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(models))
+	for k, m := range models {
+		if err := f.Set(m.Name, frame.Float, outs[k]); err != nil {
 			return nil, err
 		}
-		if err := f.Set(m.Name, frame.Float, out); err != nil {
-			return nil, err
-		}
-		names = append(names, m.Name)
+		names[k] = m.Name
 	}
 	return names, nil
 }
@@ -75,16 +102,17 @@ func Score(f *frame.Frame, models []*File) ([]string, error) {
 // PriceColumns are the columns ITB carries into predictions.csv after the time column.
 var PriceColumns = []string{"open", "high", "low", "close", "volume", "close_time"}
 
-// PredictionColumns orders the predictions.csv columns as ITB does: scores, (time,) prices, labels.
-func PredictionColumns(f *frame.Frame, scores, labels []string) []string {
+// PredictionColumns orders the predictions.csv columns as ITB does: scores, (time,) prices,
+// labels; has says which columns the matrix holds.
+func PredictionColumns(has func(string) bool, scores, labels []string) []string {
 	out := slices.Clone(scores)
 	for _, n := range PriceColumns {
-		if f.Has(n) {
+		if has(n) {
 			out = append(out, n)
 		}
 	}
 	for _, n := range labels {
-		if f.Has(n) && !slices.Contains(out, n) {
+		if has(n) && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -34,23 +33,6 @@ func FitScaler(cols [][]float64) *Scaler {
 		s.Mean[j], s.Scale[j] = m, sd
 	}
 	return s
-}
-
-// Transform returns scaled copies of the columns.
-func (s *Scaler) Transform(cols [][]float64) ([][]float64, error) {
-	if len(cols) != len(s.Mean) {
-		return nil, fmt.Errorf("scaler: %d columns, fitted on %d", len(cols), len(s.Mean))
-	}
-	out := make([][]float64, len(cols))
-	for j, c := range cols {
-		o := make([]float64, len(c))
-		m, sc := s.Mean[j], s.Scale[j]
-		for i, v := range c {
-			o[i] = (v - m) / sc
-		}
-		out[j] = o
-	}
-	return out, nil
 }
 
 // TransformInPlace scales the columns in place.

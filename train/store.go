@@ -98,50 +98,62 @@ func SplitModelName(name string) (label, algo string, ok bool) {
 // ModelPath is the file of a model in a folder.
 func ModelPath(folder, name string) string { return filepath.Join(folder, name+".json") }
 
+// predictBlock is the number of rows Predict scales and scores at a time, so its scratch
+// memory stays small whatever the number of rows.
+const predictBlock = 1 << 16
+
 // Predict scales the columns (if the model has a scaler) and writes P(label) (a value for a
-// regression model) into out; rows with any NaN input get NaN.
+// regression model) into out; rows with any NaN input get NaN. Rows are scored in blocks
+// (every row's score depends on that row alone).
 func (f *File) Predict(cols [][]float64, out []float64) error {
 	if len(cols) != len(f.Features) {
 		return fmt.Errorf("model %s: %d feature columns given, it expects %d", f.Name, len(cols), len(f.Features))
 	}
-	n := len(out)
-	keep := make([]int, 0, n)
-	for i := 0; i < n; i++ {
-		ok := true
-		for _, c := range cols {
-			if v := c[i]; v != v {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			keep = append(keep, i)
-		}
-		out[i] = nanValue
-	}
-	if len(keep) == 0 {
-		return nil
-	}
 	sub := make([][]float64, len(cols))
-	for j, c := range cols {
-		s := make([]float64, len(keep))
-		for k, i := range keep {
-			s[k] = c[i]
-		}
-		sub[j] = s
+	for j := range sub {
+		sub[j] = make([]float64, 0, min(len(out), predictBlock))
 	}
-	if f.Scaler != nil {
-		var err error
-		if sub, err = f.Scaler.Transform(sub); err != nil {
+	keep := make([]int, 0, min(len(out), predictBlock))
+	p := make([]float64, 0, min(len(out), predictBlock))
+	for lo := 0; lo < len(out); lo += predictBlock {
+		hi := min(lo+predictBlock, len(out))
+		keep = keep[:0]
+		for i := lo; i < hi; i++ {
+			ok := true
+			for _, c := range cols {
+				if v := c[i]; v != v {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				keep = append(keep, i)
+			}
+			out[i] = nanValue
+		}
+		if len(keep) == 0 {
+			continue
+		}
+		for j, c := range cols {
+			s := sub[j][:len(keep)]
+			for k, i := range keep {
+				s[k] = c[i]
+			}
+			sub[j] = s
+		}
+		if f.Scaler != nil {
+			if len(f.Scaler.Mean) != len(sub) {
+				return fmt.Errorf("model %s: scaler: %d columns, fitted on %d", f.Name, len(sub), len(f.Scaler.Mean))
+			}
+			f.Scaler.TransformInPlace(sub)
+		}
+		p = p[:len(keep)]
+		if err := f.model.PredictProba(sub, p); err != nil {
 			return fmt.Errorf("model %s: %w", f.Name, err)
 		}
-	}
-	p := make([]float64, len(keep))
-	if err := f.model.PredictProba(sub, p); err != nil {
-		return fmt.Errorf("model %s: %w", f.Name, err)
-	}
-	for k, i := range keep {
-		out[i] = p[k]
+		for k, i := range keep {
+			out[i] = p[k]
+		}
 	}
 	return nil
 }

@@ -401,6 +401,40 @@ func TestLabelsShareTheFeatureCopy(t *testing.T) {
 		b, _ := json.Marshal(files[4+j].model)
 		if !bytes.Equal(a, b) {
 			t.Fatalf("%s and %s differ: fitting %s changed the shared features", files[j].Name, files[4+j].Name, files[j].Name)
+// Predict scores in blocks of rows: across block boundaries, a row's score is the one it gets
+// alone, and NaN inputs give NaN.
+func TestPredictBlocksMatchSingleRows(t *testing.T) {
+	m := matrix(600, 6)
+	dir := t.TempDir()
+	s := Set{Features: []string{"a", "b"}, Labels: []string{"lab"}, Algorithms: []config.Algorithm{lc}}
+	if _, err := Fit(m, Options{Sets: []Set{s}, ModelFolder: dir}); err != nil {
+		t.Fatal(err)
+	}
+	models, err := LoadModels([]Set{s}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a0, _ := m.Col("a")
+	b0, _ := m.Col("b")
+	n := predictBlock*2 + 123
+	a, b := make([]float64, n), make([]float64, n)
+	for i := range n {
+		a[i], b[i] = a0[i%len(a0)], b0[(i/7)%len(b0)]
+		if i%1001 == 5 {
+			b[i] = math.NaN()
+		}
+	}
+	out := make([]float64, n)
+	if err := models[0].Predict([][]float64{a, b}, out); err != nil {
+		t.Fatal(err)
+	}
+	one := make([]float64, 1)
+	for i := 0; i < n; i += 97 {
+		if err := models[0].Predict([][]float64{a[i : i+1], b[i : i+1]}, one); err != nil {
+			t.Fatal(err)
+		}
+		if !(out[i] == one[0] || math.IsNaN(out[i]) && math.IsNaN(one[0])) || math.IsNaN(out[i]) != (i%1001 == 5) {
+			t.Fatalf("row %d: %v in a block, %v alone", i, out[i], one[0])
 		}
 	}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -134,22 +136,29 @@ func (a *app) runPredict(c *config.Config) error {
 	if err := needInput(path, "labels"); err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
-	m, err := frame.ReadFile(path, frame.ReadOptions{TimeColumn: c.TimeColumn, Columns: feats,
-		Optional: append(slices.Clone(train.PriceColumns), labels...)})
+	outPath := c.File(c.PredictFileName)
+	// CSV to CSV: the price columns are copied from the matrix text while writing, so only
+	// the features and labels are parsed and held.
+	stream := strings.HasSuffix(path, ".csv") && strings.HasSuffix(outPath, ".csv")
+	ropt := frame.ReadOptions{TimeColumn: c.TimeColumn, Columns: feats, Optional: append(slices.Clone(train.PriceColumns), labels...)}
+	var inHeader []string
+	if stream {
+		if inHeader, err = frame.ReadCSVHeader(path); err != nil {
+			return fmt.Errorf("predict: %w", err)
+		}
+		ropt.Optional = labels
+	}
+	m, err := frame.ReadFile(path, ropt)
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
+	rows := m.Len()
 	m = m.Tail(c.WindowSize())
 	scores, err := train.Score(m, models)
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
-	out, err := m.Select(train.PredictionColumns(m, scores, labels)...)
-	if err != nil {
-		return err
-	}
-	outPath := c.File(c.PredictFileName)
-	if err := frame.WriteFile(outPath, out, frame.WriteOptions{TimeColumn: c.TimeColumn, Precision: c.FloatDecimals(), TimePos: len(scores)}); err != nil {
+	if err := writePredictions(c, path, outPath, m, rows-m.Len(), inHeader, scores, labels); err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
 	res, order, err := train.ScoreMetrics(m, models, a.log)
@@ -162,6 +171,23 @@ func (a *app) runPredict(c *config.Config) error {
 	for _, s := range order {
 		fmt.Fprintf(a.deps.Out, "predict: %s\n", res[s].Line(s))
 	}
-	fmt.Fprintf(a.deps.Out, "predict: wrote %s: %d rows, %d score columns in %s\n", relPath(outPath), out.Len(), len(scores), since(start))
+	fmt.Fprintf(a.deps.Out, "predict: wrote %s: %d rows, %d score columns in %s\n", relPath(outPath), m.Len(), len(scores), since(start))
 	return nil
+}
+
+// writePredictions writes the scores, time, prices and labels (ITB's predictions.csv order).
+// With the matrix's CSV header given (CSV to CSV), the price columns are copied from rows
+// skip.. of the matrix text; otherwise every column comes from m.
+func writePredictions(c *config.Config, matrix, outPath string, m *frame.Frame, skip int, inHeader, scores, labels []string) error {
+	wopt := frame.WriteOptions{TimeColumn: c.TimeColumn, Precision: c.FloatDecimals(), TimePos: len(scores)}
+	if inHeader != nil {
+		cols := train.PredictionColumns(func(n string) bool { return slices.Contains(inHeader, n) }, scores, labels)
+		header := slices.Insert(cols, len(scores), c.TimeColumn)
+		return frame.WriteAtomic(outPath, func(w io.Writer) error { return frame.JoinCSV(w, matrix, m, skip, header, wopt) })
+	}
+	out, err := m.Select(train.PredictionColumns(m.Has, scores, labels)...)
+	if err != nil {
+		return err
+	}
+	return frame.WriteFile(outPath, out, wopt)
 }

@@ -193,6 +193,13 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 			}
 		}
 	}
+	// Only the fields up to the last one loaded are split; the rest are counted.
+	last := tIdx
+	for i, c := range want {
+		if c != nil {
+			last = max(last, i)
+		}
+	}
 	var times []int64
 	fields := make([][]byte, 0, nfields)
 	for {
@@ -217,9 +224,10 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 				c.data = make([]float64, 0, est)
 			}
 		}
-		fields = splitFields(line, fields[:0])
-		if len(fields) != nfields {
-			return nil, fmt.Errorf("%s: line %d: %w: %d fields, header has %d", path, lr.no, ErrParse, len(fields), nfields)
+		var count int
+		fields, count = splitFieldsN(line, fields[:0], last+1)
+		if count != nfields {
+			return nil, fmt.Errorf("%s: line %d: %w: %d fields, header has %d", path, lr.no, ErrParse, count, nfields)
 		}
 		ts, err := ParseTime(unquote(fields[tIdx]))
 		if err != nil {
@@ -233,7 +241,7 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 			return nil, fmt.Errorf("%s: line %d: %w: %s timestamp %s after %s", path, lr.no, ErrUnsorted, what, FormatTime(ts), FormatTime(times[n-1]))
 		}
 		times = append(times, ts)
-		for i, c := range want {
+		for i, c := range want[:last+1] {
 			if c == nil {
 				continue
 			}
@@ -284,6 +292,10 @@ func (c *colParse) parse(b []byte) (float64, error) {
 			return math.NaN(), nil
 		}
 	}
+	if v, ok := parseDecimal(b); ok {
+		c.float = true
+		return v, nil
+	}
 	if isInteger(b) && len(b) < 16 {
 		var v int64
 		neg := false
@@ -307,6 +319,56 @@ func (c *colParse) parse(b []byte) (float64, error) {
 	}
 	c.float = true
 	return v, nil
+}
+
+// parseDecimal parses d+.d+ with an optional sign and at most 15 digits, the form of every
+// number tradectl and ITB write, exactly as strconv.ParseFloat does: the digits form an integer
+// below 2^53 and 10^k (k <= 15) is exact, so the one division is correctly rounded.
+func parseDecimal(b []byte) (float64, bool) {
+	i, neg := 0, false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg, i = b[0] == '-', 1
+	}
+	var m uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if !dot || digits == 0 || digits > 15 {
+		return 0, false
+	}
+	v := float64(m) / pow10[frac]
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// splitFieldsN splits the first n fields of line into dst and returns the number of fields
+// in the whole line; the fields after the first n are counted, not split.
+func splitFieldsN(line []byte, dst [][]byte, n int) ([][]byte, int) {
+	for len(dst) < n {
+		i := bytes.IndexByte(line, ',')
+		if i < 0 {
+			dst = append(dst, line)
+			return dst, len(dst)
+		}
+		dst = append(dst, line[:i])
+		line = line[i+1:]
+	}
+	return dst, len(dst) + bytes.Count(line, []byte{','}) + 1
 }
 
 func splitFields(line []byte, dst [][]byte) [][]byte {
@@ -337,6 +399,13 @@ type WriteOptions struct {
 	// TimePos is the number of data columns written before the time column (0: time first).
 	// ITB's predictions.csv puts the score columns first.
 	TimePos int
+}
+
+func (o WriteOptions) timeColumn() string {
+	if o.TimeColumn == "" {
+		return DefaultTimeColumn
+	}
+	return o.TimeColumn
 }
 
 // WriteFile writes a table atomically (temporary file, then rename), choosing the format by
@@ -487,7 +556,7 @@ func AppendValue(buf []byte, kind Kind, v float64, prec int) []byte {
 		return buf // ±inf is written as missing, as ITB does after replacing it with NaN
 	}
 	if prec >= 0 {
-		return strconv.AppendFloat(buf, v, 'f', prec, 64)
+		return appendFixed(buf, v, prec)
 	}
 	start := len(buf)
 	buf = strconv.AppendFloat(buf, v, 'f', -1, 64)

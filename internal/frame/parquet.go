@@ -71,10 +71,21 @@ func (g orderedGroup) GoType() reflect.Type { return g.Group.GoType() }
 // as the CSV text would be (when opt.Precision >= 0), so a CSV and a Parquet run of the
 // pipeline compute on identical numbers.
 func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
-	tcol := opt.TimeColumn
-	if tcol == "" {
-		tcol = DefaultTimeColumn
+	cols, schema, err := parquetLayout(f, opt)
+	if err != nil {
+		return err
 	}
+	pw := newParquetWriter(w, schema)
+	if err := writeRowGroups(pw, f.Time, cols, opt.Precision); err != nil {
+		return err
+	}
+	return pw.Close()
+}
+
+// parquetLayout chooses each column's Parquet type and the schema, in file order (the time
+// column at opt.TimePos).
+func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, error) {
+	tcol := opt.timeColumn()
 	tp := min(max(opt.TimePos, 0), len(f.cols))
 	cols := make([]pqColumn, 0, len(f.cols)+1)
 	group := parquet.Group{tcol: parquet.Timestamp(parquet.Nanosecond)}
@@ -83,7 +94,7 @@ func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
 			cols = append(cols, pqColumn{name: tcol})
 		}
 		if c.Name == tcol {
-			return fmt.Errorf("column %q has the name of the time column", c.Name)
+			return nil, nil, fmt.Errorf("column %q has the name of the time column", c.Name)
 		}
 		pc := pqColumn{name: c.Name, kind: c.Kind, data: c.Data, isInt: c.Kind == Int && allWhole(c.Data)}
 		switch {
@@ -103,24 +114,31 @@ func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
 	for i, c := range cols {
 		order[i] = c.name
 	}
-	schema := parquet.NewSchema("schema", orderedGroup{Group: group, order: order})
-	pw := parquet.NewGenericWriter[any](w, schema,
+	return cols, parquet.NewSchema("schema", orderedGroup{Group: group, order: order}), nil
+}
+
+func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.GenericWriter[any] {
+	return parquet.NewGenericWriter[any](w, schema,
 		parquet.Compression(&snappy.Codec{}),
 		parquet.CreatedBy("tradectl", "", ""),
 		parquet.PageBufferSize(256<<10))
-	// Row groups are encoded in parallel, a few at a time, and committed in order.
+}
+
+// writeRowGroups writes all rows as row groups of ParquetRowGroupRows, encoding a few in
+// parallel and committing them in order.
+func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColumn, prec int) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	bufs := make([][]parquet.Value, workers)
-	for lo := 0; lo < f.Len(); lo += workers * ParquetRowGroupRows {
+	for lo := 0; lo < len(times); lo += workers * ParquetRowGroupRows {
 		var batch []*parquet.ConcurrentRowGroupWriter
 		errs := make([]error, workers)
 		var wg sync.WaitGroup
 		for k := range workers {
 			a := lo + k*ParquetRowGroupRows
-			if a >= f.Len() {
+			if a >= len(times) {
 				break
 			}
-			b := min(a+ParquetRowGroupRows, f.Len())
+			b := min(a+ParquetRowGroupRows, len(times))
 			rg := pw.BeginRowGroup()
 			batch = append(batch, rg)
 			wg.Add(1)
@@ -129,7 +147,7 @@ func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
 				if bufs[k] == nil {
 					bufs[k] = make([]parquet.Value, ParquetRowGroupRows)
 				}
-				errs[k] = writeRowGroup(rg, f.Time, cols, a, b, opt.Precision, bufs[k])
+				errs[k] = writeRowGroup(rg, times, cols, a, b, prec, bufs[k])
 			}()
 		}
 		wg.Wait()
@@ -142,7 +160,7 @@ func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
 			}
 		}
 	}
-	return pw.Close()
+	return nil
 }
 
 // writeRowGroup writes rows [a, b) of every column into one row group.
@@ -247,82 +265,65 @@ func openParquet(path string) (*parquet.File, *os.File, error) {
 // ReadParquet reads a Parquet file into a frame, decoding only the selected columns
 // (opt.Columns, opt.Optional; all when opt.Columns is nil). Nulls and NaN become NaN.
 func ReadParquet(path string, opt ReadOptions) (_ *Frame, err error) {
-	defer func() {
-		// A damaged file can make the decoder index out of range: report it as such.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: %w: damaged Parquet file: %v", path, ErrParse, r)
-		}
-	}()
+	defer recoverDamaged(path, &err)
 	pf, fh, err := openParquet(path)
 	if err != nil {
 		return nil, err
 	}
 	defer fh.Close()
-	byName := map[string]*parquet.Column{}
-	var all []string
-	for _, c := range pf.Root().Columns() {
-		byName[c.Name()] = c
-		all = append(all, c.Name())
+	return readParquetRows(pf, path, opt, pf.RowGroups())
+}
+
+// recoverDamaged turns a decoder panic (a damaged file can make it index out of range) into
+// an error naming the file.
+func recoverDamaged(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%s: %w: damaged Parquet file: %v", path, ErrParse, r)
 	}
-	tcol := opt.timeColumn()
-	tc, ok := byName[tcol]
-	if !ok {
-		return nil, fmt.Errorf("%s: %w %q (time column)", path, ErrMissingColumn, tcol)
-	}
-	timeSrc, err := timeSource(tc)
+}
+
+// readParquetRows decodes the selected columns of the given row groups of pf.
+func readParquetRows(pf *parquet.File, path string, opt ReadOptions, groups []parquet.RowGroup) (*Frame, error) {
+	timeSrc, srcs, err := parquetSources(pf, path, opt)
 	if err != nil {
-		return nil, fmt.Errorf("%s: column %q: %w", path, tcol, err)
+		return nil, err
 	}
-	var names []string
-	if opt.Columns == nil {
-		for _, n := range all {
-			if n != tcol && !strings.HasPrefix(n, "__index_level_") {
-				names = append(names, n)
-			}
-		}
-	} else {
-		for _, n := range opt.Columns {
-			if _, ok := byName[n]; !ok {
-				return nil, fmt.Errorf("%s: %w %q", path, ErrMissingColumn, n)
-			}
-			names = append(names, n)
-		}
-		for _, n := range opt.Optional {
-			if _, ok := byName[n]; ok {
-				names = append(names, n)
-			}
-		}
+	rows := 0
+	for _, rg := range groups {
+		rows += int(rg.NumRows())
 	}
-	var srcs []pqSource
-	seen := map[string]bool{tcol: true}
-	for _, n := range names {
-		if seen[n] {
-			continue
-		}
-		seen[n] = true
-		s, err := dataSource(byName[n])
-		if err != nil {
-			return nil, fmt.Errorf("%s: column %q: %w", path, n, err)
-		}
-		srcs = append(srcs, s)
-	}
-	rows := int(pf.NumRows())
 	times := make([]int64, 0, rows)
 	data := make([][]float64, len(srcs))
 	for i := range data {
 		data[i] = make([]float64, 0, rows)
 	}
-	for g, rg := range pf.RowGroups() {
+	for g, rg := range groups {
 		chunks := rg.ColumnChunks()
 		if times, err = readTimeChunk(chunks[timeSrc.leaf], timeSrc, times); err != nil {
-			return nil, fmt.Errorf("%s: column %q: row group %d: %w", path, tcol, g, err)
+			return nil, fmt.Errorf("%s: column %q: row group %d: %w", path, timeSrc.name, g, err)
 		}
+		// The columns decode in parallel, each into its own slice.
+		errs := make([]error, len(srcs))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 		for i, s := range srcs {
-			if data[i], err = readChunk(chunks[s.leaf], s, data[i]); err != nil {
-				return nil, fmt.Errorf("%s: column %q: row group %d: %w", path, s.name, g, err)
-			}
-			if len(data[i]) != len(times) {
-				return nil, fmt.Errorf("%s: column %q: %w: row group %d has %d values, the time column %d", path, s.name, ErrParse, g, len(data[i]), len(times))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				defer recoverDamaged(path, &errs[i])
+				if data[i], errs[i] = readChunk(chunks[s.leaf], s, data[i]); errs[i] != nil {
+					errs[i] = fmt.Errorf("%s: column %q: row group %d: %w", path, s.name, g, errs[i])
+				} else if len(data[i]) != len(times) {
+					errs[i] = fmt.Errorf("%s: column %q: %w: row group %d has %d values, the time column %d", path, s.name, ErrParse, g, len(data[i]), len(times))
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -342,6 +343,59 @@ func ReadParquet(path string, opt ReadOptions) (_ *Frame, err error) {
 		}
 	}
 	return f, nil
+}
+
+// parquetSources resolves the time column and the selected data columns of pf.
+func parquetSources(pf *parquet.File, path string, opt ReadOptions) (pqSource, []pqSource, error) {
+	byName := map[string]*parquet.Column{}
+	var all []string
+	for _, c := range pf.Root().Columns() {
+		byName[c.Name()] = c
+		all = append(all, c.Name())
+	}
+	tcol := opt.timeColumn()
+	tc, ok := byName[tcol]
+	if !ok {
+		return pqSource{}, nil, fmt.Errorf("%s: %w %q (time column)", path, ErrMissingColumn, tcol)
+	}
+	timeSrc, err := timeSource(tc)
+	if err != nil {
+		return pqSource{}, nil, fmt.Errorf("%s: column %q: %w", path, tcol, err)
+	}
+	var names []string
+	if opt.Columns == nil {
+		for _, n := range all {
+			if n != tcol && !strings.HasPrefix(n, "__index_level_") {
+				names = append(names, n)
+			}
+		}
+	} else {
+		for _, n := range opt.Columns {
+			if _, ok := byName[n]; !ok {
+				return pqSource{}, nil, fmt.Errorf("%s: %w %q", path, ErrMissingColumn, n)
+			}
+			names = append(names, n)
+		}
+		for _, n := range opt.Optional {
+			if _, ok := byName[n]; ok {
+				names = append(names, n)
+			}
+		}
+	}
+	var srcs []pqSource
+	seen := map[string]bool{tcol: true}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		s, err := dataSource(byName[n])
+		if err != nil {
+			return pqSource{}, nil, fmt.Errorf("%s: column %q: %w", path, n, err)
+		}
+		srcs = append(srcs, s)
+	}
+	return timeSrc, srcs, nil
 }
 
 func timeSource(c *parquet.Column) (pqSource, error) {

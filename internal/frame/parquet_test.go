@@ -122,7 +122,7 @@ func TestParquetPrecisionMatchesCSV(t *testing.T) {
 	}
 }
 
-func TestRoundDecimals(t *testing.T) {
+func TestRoundDecimalsAndAppendFixed(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	vals := []float64{0, math.Copysign(0, -1), -1e-7, 5e-7, 0.0000005, 1.0 / 3, 0.0078125, -0.0078125, 2.5, 1e15, 1e300, -4.5e-310}
 	for i := range 20000 {
@@ -133,6 +133,9 @@ func TestRoundDecimals(t *testing.T) {
 			want, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', prec, 64), 64)
 			if got := RoundDecimals(v, prec); math.Float64bits(got) != math.Float64bits(want) {
 				t.Fatalf("RoundDecimals(%v, %d) = %v, want %v", v, prec, got, want)
+			}
+			if got, want := string(appendFixed([]byte("x"), v, prec)), "x"+strconv.FormatFloat(v, 'f', prec, 64); got != want {
+				t.Fatalf("appendFixed(%v, %d) = %s, want %s", v, prec, got, want)
 			}
 		}
 	}
@@ -282,4 +285,30 @@ func writeRows[T any](t *testing.T, path string, rows []T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func TestParseDecimalMatchesStrconv(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	cells := []string{"0.0", "-0.000000", "+1.5", ".5", "5.", "123456789.123456", "0.000000000000001", "999999999999999.", "1.7976931348623157"}
+	for range 50000 {
+		cells = append(cells, strconv.FormatFloat(r.NormFloat64()*math.Pow(10, float64(r.IntN(16)-6)), 'f', r.IntN(9), 64))
+	}
+	for _, c := range cells {
+		want, err := strconv.ParseFloat(c, 64)
+		got, ok := parseDecimal([]byte(c))
+		if !ok {
+			if strings.Contains(c, ".") && len(strings.Trim(c, "+-.")) <= 15 && err == nil {
+				t.Errorf("parseDecimal(%q) declined a short decimal", c)
+			}
+			continue
+		}
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("parseDecimal(%q) = %v, strconv %v (%v)", c, got, want, err)
+		}
+	}
+	for _, c := range []string{"", ".", "-", "1.2.3", "1e5", "1,5", "0x1p3", "1234567890.1234567", "NaN"} {
+		if _, ok := parseDecimal([]byte(c)); ok {
+			t.Errorf("parseDecimal(%q) accepted", c)
+		}
+	}
 }

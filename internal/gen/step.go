@@ -1,7 +1,12 @@
 package gen
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
 
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
@@ -87,11 +92,22 @@ func (s Step) Run(f *frame.Frame) error {
 }
 
 // Apply runs the steps in order over f and returns the names of the columns they created.
-func Apply(f *frame.Frame, steps []Step) ([]string, error) {
+func Apply(f *frame.Frame, steps []Step) ([]string, error) { return ApplyLogged(f, steps, nil) }
+
+// ApplyLogged is Apply with a debug line per generator on log (nil: none): its inputs,
+// outputs, window, look-back and time.
+func ApplyLogged(f *frame.Frame, steps []Step, log *slog.Logger) ([]string, error) {
+	debug := log != nil && log.Enabled(context.Background(), slog.LevelDebug)
 	var created []string
 	for _, s := range steps {
+		t0 := time.Now()
 		if err := s.Run(f); err != nil {
 			return nil, err
+		}
+		if debug {
+			log.Debug("generator", "step", s.Key, "rows", f.Len(), "inputs", strings.Join(s.Inputs(), ","),
+				"outputs", strings.Join(s.Outputs(), ","), "window", s.Gen.Window(), "lookback", s.Gen.Lookback(),
+				"seconds", math.Round(time.Since(t0).Seconds()*1000)/1000)
 		}
 		created = append(created, s.Outputs()...)
 	}
