@@ -401,6 +401,10 @@ func TestLabelsShareTheFeatureCopy(t *testing.T) {
 		b, _ := json.Marshal(files[4+j].model)
 		if !bytes.Equal(a, b) {
 			t.Fatalf("%s and %s differ: fitting %s changed the shared features", files[j].Name, files[4+j].Name, files[j].Name)
+		}
+	}
+}
+
 // Predict scores in blocks of rows: across block boundaries, a row's score is the one it gets
 // alone, and NaN inputs give NaN.
 func TestPredictBlocksMatchSingleRows(t *testing.T) {
