@@ -442,3 +442,27 @@ func TestPredictBlocksMatchSingleRows(t *testing.T) {
 		}
 	}
 }
+
+func TestGather(t *testing.T) {
+	c := []float64{10, 11, 12, 13, 14, 15}
+	for _, tc := range []struct {
+		idx  []int
+		want []float64
+	}{
+		{[]int{1, 2, 3}, []float64{11, 12, 13}}, // contiguous: one block copy
+		{[]int{0, 2, 5}, []float64{10, 12, 15}},
+		{[]int{4}, []float64{14}},
+		{nil, []float64{}},
+	} {
+		got := gather(c, tc.idx)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("gather(%v) = %v, want %v", tc.idx, got, tc.want)
+		}
+		if len(got) > 0 {
+			got[0] = -1 // a copy: c is untouched
+		}
+	}
+	if c[1] != 11 || c[0] != 10 || c[4] != 14 {
+		t.Fatalf("gather changed its input: %v", c)
+	}
+}
