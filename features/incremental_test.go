@@ -125,9 +125,9 @@ func (t *table) edit(r *rand.Rand) string {
 // any edit of the input (values in read and unread columns, inserted, deleted or appended
 // rows) an incremental run writes exactly the bytes a full run writes.
 func TestIncrementalEqualsFullUnderRandomEdits(t *testing.T) {
-	rounds := 24
+	rounds := 16
 	if testing.Short() {
-		rounds = 8
+		rounds = 6
 	}
 	for _, unbounded := range []bool{false, true} {
 		t.Run(fmt.Sprintf("unbounded=%v", unbounded), func(t *testing.T) {
@@ -135,7 +135,7 @@ func TestIncrementalEqualsFullUnderRandomEdits(t *testing.T) {
 			dir := t.TempDir()
 			in, out, ref := filepath.Join(dir, "data.csv"), filepath.Join(dir, "features.csv"), filepath.Join(dir, "full.csv")
 			// Rows with small gaps, so rows can be inserted between them.
-			base := synth.Klines(synth.Options{Seed: 7, Start: 1_700_000_000_000, Rows: 3000})
+			base := synth.Klines(synth.Options{Seed: 7, Start: 1_700_000_000_000, Rows: 2500})
 			tab := tableOf(base)
 			tab.write(t, in)
 			opt := FileOptions{In: in, Out: out, Incremental: true, Precision: 6, Steps: steps}
