@@ -266,8 +266,9 @@ type oracleReqParam struct {
 }
 
 type oracleAnswer struct {
-	Meta    map[string]oracleMeta `json:"meta"`
-	Results []oracleResult        `json:"results"`
+	Functions []string              `json:"functions"`
+	Meta      map[string]oracleMeta `json:"meta"`
+	Results   []oracleResult        `json:"results"`
 }
 
 type oracleMeta struct {
@@ -489,6 +490,9 @@ func TestTalibOracle(t *testing.T) {
 	ans := runOracle(t, data, calls)
 
 	checkOracleMeta(t, ans.Meta)
+	if got, want := strings.Join(TalibFunctions(), " "), strings.Join(ans.Functions, " "); got != want {
+		t.Errorf("the table's functions differ from TA-Lib's:\ntable:  %s\nTA-Lib: %s", got, want)
+	}
 	stats := map[string]*oracleStats{}
 	for i, c := range calls {
 		st := stats[c.spec.name]
@@ -605,8 +609,8 @@ func TestTalibOracle(t *testing.T) {
 		}
 	}
 	fmt.Fprintf(&table, "\nDocumented differences:\n- %s\n", strings.Join(notes, "\n- "))
-	fmt.Fprintf(&table, "\n%d functions: %d exact, %d within 1e-9, %d documented differences, %d failing (%d calls in %s, data BTCUSDT 1m %d rows per slice)\n",
-		len(names), counts["exact"], counts["<=1e-9"], counts["documented"], counts["FAIL"], len(calls), "one node process", n)
+	fmt.Fprintf(&table, "\n%d functions of TA-Lib's %d: %d exact, %d within 1e-9, %d documented differences, %d failing (%d calls in %s, data BTCUSDT 1m %d rows per slice)\n",
+		len(names), len(ans.Functions), counts["exact"], counts["<=1e-9"], counts["documented"], counts["FAIL"], len(calls), "one node process", n)
 	t.Logf("TA-Lib C oracle verdicts (max diff = max |generator - TA-Lib| / max |TA-Lib| per output and call):\n%s", table.String())
 }
 

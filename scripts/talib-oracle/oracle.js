@@ -6,7 +6,8 @@
 //    "calls":  [{"func": "MACD", "inputs": ["<series name>", ...],
 //                "params": [{"name": "fastperiod", "value": 12}, ...]}, ...]}
 // and writes one JSON answer to stdout:
-//   {"meta": {"<FUNC>": {inputs, options, outputs}},       // TA-Lib's own function metadata
+//   {"functions": ["ACCBANDS", ...],                       // every function TA-Lib has
+//    "meta": {"<FUNC>": {inputs, options, outputs}},       // TA-Lib's own function metadata
 //    "results": [{"error": "", "ret": 0, "begIdx": 33, "nbElement": 2967,
 //                 "outputs": [{"int": false, "data": "<base64 of float64 or int32, LE>"}]}]}
 //
@@ -182,7 +183,7 @@ async function main() {
       return { error: String(e.message || e) };
     }
   });
-  process.stdout.write(JSON.stringify({ meta: metaOut, results }));
+  process.stdout.write(JSON.stringify({ functions: Object.keys(API).sort(), meta: metaOut, results }));
 }
 
 main().catch((e) => {
