@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/adshao/go-binance/v2 v2.8.12
 	github.com/go-telegram/bot v1.24.0
+	github.com/klauspost/compress v1.17.9
 	github.com/markcheno/go-talib v0.0.0-20250114000313-ec55a20c902f
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/spf13/cobra v1.10.2
@@ -27,7 +28,6 @@ require (
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/jpillora/backoff v1.0.0 // indirect
-	github.com/klauspost/compress v1.17.9 // indirect
 	github.com/kr/text v0.2.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/format"
@@ -88,7 +89,7 @@ func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, err
 	tcol := opt.timeColumn()
 	tp := min(max(opt.TimePos, 0), len(f.cols))
 	cols := make([]pqColumn, 0, len(f.cols)+1)
-	group := parquet.Group{tcol: parquet.Timestamp(parquet.Nanosecond)}
+	group := parquet.Group{tcol: parquet.Encoded(parquet.Timestamp(parquet.Nanosecond), &parquet.DeltaBinaryPacked)}
 	for k, c := range f.cols {
 		if k == tp {
 			cols = append(cols, pqColumn{name: tcol})
@@ -101,9 +102,9 @@ func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, err
 		case c.Kind == Bool:
 			group[c.Name] = parquet.Optional(parquet.Leaf(parquet.BooleanType))
 		case pc.isInt:
-			group[c.Name] = parquet.Optional(parquet.Int(64))
+			group[c.Name] = parquet.Optional(parquet.Encoded(parquet.Int(64), &parquet.DeltaBinaryPacked))
 		default:
-			group[c.Name] = parquet.Optional(parquet.Leaf(parquet.DoubleType))
+			group[c.Name] = parquet.Optional(parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit))
 		}
 		cols = append(cols, pc)
 	}
@@ -117,9 +118,18 @@ func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, err
 	return cols, parquet.NewSchema("schema", orderedGroup{Group: group, order: order}), nil
 }
 
+// fastSnappy writes standard snappy blocks with the fast encoder (parquet-go's codec uses
+// the slower "better" one: about twice the CPU for a few percent smaller pages).
+type fastSnappy struct{ snappy.Codec }
+
+// Encode compresses src into dst (reused when large enough).
+func (fastSnappy) Encode(dst, src []byte) ([]byte, error) {
+	return s2.EncodeSnappy(dst[:cap(dst)], src), nil
+}
+
 func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.GenericWriter[any] {
 	return parquet.NewGenericWriter[any](w, schema,
-		parquet.Compression(&snappy.Codec{}),
+		parquet.Compression(&fastSnappy{}),
 		parquet.CreatedBy("tradectl", "", ""),
 		parquet.PageBufferSize(256<<10))
 }

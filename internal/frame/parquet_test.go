@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -197,6 +198,11 @@ func TestParquetLayout(t *testing.T) {
 		m := cc.MetaData
 		if m.Codec != format.Snappy {
 			t.Errorf("%v: codec %v", m.PathInSchema, m.Codec)
+		}
+		// Delta-packed times and integers, byte-stream-split doubles: what keeps files small.
+		wantEnc := map[string]format.Encoding{"timestamp": format.DeltaBinaryPacked, "close_time": format.DeltaBinaryPacked, "close": format.ByteStreamSplit}[m.PathInSchema[0]]
+		if wantEnc != 0 && !slices.Contains(m.Encoding, wantEnc) {
+			t.Errorf("%v: encodings %v, want %v", m.PathInSchema, m.Encoding, wantEnc)
 		}
 		if len(m.Statistics.MinValue) == 0 || len(m.Statistics.MaxValue) == 0 {
 			t.Errorf("%v: no min/max statistics", m.PathInSchema)
