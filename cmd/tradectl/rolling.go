@@ -64,6 +64,11 @@ func (a *app) runRolling(cmd *cobra.Command, c *config.Config, jobs int, noCache
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Path, err)
 	}
+	// The purge gap is label_horizon + 1 rows: a label_horizon shorter than a label's
+	// horizon would let training labels see predicted rows.
+	if _, err := buildPipeline(c); err != nil {
+		return err
+	}
 	path := c.File(c.MatrixFileName)
 	if err := needInput(path, "labels"); err != nil {
 		return fmt.Errorf("rolling: %w", err)

@@ -89,6 +89,9 @@ func TestRollingBadInput(t *testing.T) {
 	b, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg2, bytes.Replace(b, []byte(`"prediction_steps": 3`), []byte(`"prediction_steps": "3"`), 1), 0o644)
 	run(t, "rolling", "-c", cfg2).failsWith(t, "config2.jsonc", `key "rolling_predict.prediction_steps"`)
+	// A label_horizon shorter than the labels' horizon would leak: refused.
+	os.WriteFile(cfg2, bytes.Replace(b, []byte(`"label_horizon": 120`), []byte(`"label_horizon": 60`), 1), 0o644)
+	run(t, "rolling", "-c", cfg2).failsWith(t, `key "label_horizon" (60) is smaller than the horizon 120`)
 }
 
 // Kill -9 a rolling run once some folds are cached, run it again: it resumes (training only
