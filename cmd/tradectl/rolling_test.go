@@ -70,6 +70,9 @@ func TestRollingCommand(t *testing.T) {
 	if !bytes.Equal(first[0], again[0]) || !bytes.Equal(first[1], again[1]) || string(again[2]) != string(first[2])+string(first[2]) {
 		t.Fatal("a run from the cache wrote different files")
 	}
+	if testing.Short() {
+		return // the rolling package tests --jobs too
+	}
 	// Any --jobs, without the cache, gives the same bytes.
 	for _, jobs := range []string{"1", "3"} {
 		run(t, "rolling", "-c", cfg, "--no-cache", "--jobs", jobs).ok(t)
@@ -97,12 +100,12 @@ func TestRollingBadInput(t *testing.T) {
 // Kill -9 a rolling run once some folds are cached, run it again: it resumes (training only
 // the missing folds) and writes exactly what an uninterrupted run writes.
 func TestRollingKilledResumes(t *testing.T) {
-	steps := 16
+	steps, days := 16, 8
 	if testing.Short() {
-		steps = 8
+		steps, days = 8, 5
 	}
 	rp := fmt.Sprintf(`{"prediction_start": null, "prediction_size": 360, "prediction_steps": %d}`, steps)
-	cfg, sym := rollingWorkspace(t, 8, rp)
+	cfg, sym := rollingWorkspace(t, days, rp)
 	// The reference: an uninterrupted run on a copy of the matrix.
 	ref := t.TempDir()
 	m, err := os.ReadFile(filepath.Join(sym, "matrix.csv"))
