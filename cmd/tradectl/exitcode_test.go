@@ -26,7 +26,7 @@ import (
 func TestSuccessNeverExitsInterrupted(t *testing.T) {
 	// Each run starts a process (slow under -race); TestRunProcessSuccessIsNeverInterrupted
 	// repeats the same logic in-process many more times, scripts/exitcodes.sh 1,000 times.
-	n := 100
+	n := 50
 	if testing.Short() {
 		n = 5
 	}
