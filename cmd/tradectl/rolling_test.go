@@ -113,7 +113,7 @@ func TestRollingKilledResumes(t *testing.T) {
 
 	cache := filepath.Join(sym, "rolling-cache")
 	cached := func() int {
-		ents, _ := filepath.Glob(filepath.Join(cache, "*.tcol"))
+		ents, _ := filepath.Glob(filepath.Join(cache, "*.parquet"))
 		return len(ents)
 	}
 	killWhen(t, binary("rolling", "-c", cfg, "--jobs", "1"), 60*time.Second, "rolling cached no fold in 60 s", func() bool { return cached() >= 1 })
