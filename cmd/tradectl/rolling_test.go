@@ -14,7 +14,7 @@ import (
 func rollingWorkspace(t *testing.T, days int, rolling string) (cfg, sym string) {
 	t.Helper()
 	cfg, dir := workspace(t, days, func(s string) string {
-		return strings.Replace(s, "{\n", "{\n  \"rolling_predict\": "+rolling+",\n", 1)
+		return setKey(s, "rolling_predict", rolling)
 	})
 	for _, step := range []string{"merge", "features", "labels"} {
 		run(t, step, "-c", cfg).ok(t)

@@ -18,7 +18,12 @@ type simulateFlags struct {
 	fee, slip, size, stop, take                    float64
 	buy, sell                                      float64
 	jobs                                           int
+	// changed tells which flags the user set (they override the config); nil: none.
+	changed func(name string) bool
 }
+
+// set tells whether the user set the flag.
+func (f simulateFlags) set(name string) bool { return f.changed != nil && f.changed(name) }
 
 func newSimulateCmd(a *app) *cobra.Command {
 	var f simulateFlags
@@ -46,7 +51,8 @@ chosen with --buy/--sell).`,
 			if err != nil {
 				return err
 			}
-			return a.runSimulate(cmd, c, f)
+			f.changed = cmd.Flags().Changed
+			return a.runSimulate(c, f)
 		},
 	}
 	fl := cmd.Flags()
@@ -68,44 +74,43 @@ chosen with --buy/--sell).`,
 }
 
 // applySimulateFlags lets the flags the user set override the config.
-func applySimulateFlags(cmd *cobra.Command, s *backtest.Setup, f simulateFlags) error {
-	fl := cmd.Flags()
+func applySimulateFlags(s *backtest.Setup, f simulateFlags) error {
 	var err error
-	if fl.Changed("fee-bps") {
+	if f.set("fee-bps") {
 		s.Model.FeeBps = f.fee
 	}
-	if fl.Changed("slippage-bps") {
+	if f.set("slippage-bps") {
 		s.Model.SlippageBps = f.slip
 	}
-	if fl.Changed("fill") {
+	if f.set("fill") {
 		if s.Model.Fill, err = backtest.ParseFill(f.fill); err != nil {
 			return fmt.Errorf("--fill: %w", err)
 		}
 	}
-	if fl.Changed("size") {
+	if f.set("size") {
 		s.Model.Size = f.size
 	}
-	if fl.Changed("stop-loss") {
+	if f.set("stop-loss") {
 		s.Model.StopLoss = f.stop
 	}
-	if fl.Changed("take-profit") {
+	if f.set("take-profit") {
 		s.Model.TakeProfit = f.take
 	}
-	if fl.Changed("direction") {
+	if f.set("direction") {
 		if s.Model.Direction, err = backtest.ParseDirection(f.direction); err != nil {
 			return fmt.Errorf("--direction: %w", err)
 		}
 	}
-	if fl.Changed("compat") {
+	if f.set("compat") {
 		if f.compat != "itb" && f.compat != "" {
 			return fmt.Errorf("--compat %q: the only compatibility mode is itb", f.compat)
 		}
 		s.ITB = f.compat == "itb"
 	}
-	if fl.Changed("sell") && !fl.Changed("buy") {
+	if f.set("sell") && !f.set("buy") {
 		return fmt.Errorf("--sell needs --buy")
 	}
-	if fl.Changed("report") {
+	if f.report != "" {
 		if err := backtest.CheckMetric(f.metric); err != nil {
 			return fmt.Errorf("--metric: %w", err)
 		}
@@ -116,13 +121,13 @@ func applySimulateFlags(cmd *cobra.Command, s *backtest.Setup, f simulateFlags) 
 	return nil
 }
 
-func (a *app) runSimulate(cmd *cobra.Command, c *config.Config, f simulateFlags) error {
+func (a *app) runSimulate(c *config.Config, f simulateFlags) error {
 	start := time.Now()
 	s, err := backtest.Resolve(c)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Path, err)
 	}
-	if err := applySimulateFlags(cmd, s, f); err != nil {
+	if err := applySimulateFlags(s, f); err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
 	combos, err := s.Spec.Combos()
@@ -130,8 +135,8 @@ func (a *app) runSimulate(cmd *cobra.Command, c *config.Config, f simulateFlags)
 		return fmt.Errorf("%s: simulate_model: %w", c.Path, err)
 	}
 	var chosen *backtest.Combo
-	if cmd.Flags().Changed("buy") {
-		c, err := backtest.Choose(combos, f.buy, f.sell, cmd.Flags().Changed("sell"))
+	if f.set("buy") {
+		c, err := backtest.Choose(combos, f.buy, f.sell, f.set("sell"))
 		if err != nil {
 			return fmt.Errorf("simulate: --buy/--sell: %w", err)
 		}
