@@ -146,11 +146,23 @@ func TestVersionAndHelp(t *testing.T) {
 	for _, c := range []struct{ cmd, want string }{
 		{"download", "--archive"}, {"merge", "gap report"}, {"features", "incremental"},
 		{"labels", "label_horizon"}, {"train", "label x algorithm"}, {"predict", "predictions.csv"}, {"demo", "no network"},
+		{"rolling", `"prediction_size": 10080, "prediction_steps": 12`}, {"signals", "threshold_rule2"},
+		{"simulate", "heatmap.png"}, {"check", "features_horizon is shorter"}, {"check lookahead", "--cuts"}, {"check warmup", "--compare"},
 	} {
-		r := run(t, c.cmd, "--help").ok(t)
+		r := run(t, append(strings.Fields(c.cmd), "--help")...).ok(t)
 		if !strings.Contains(r.out, c.want) || !strings.Contains(r.out, "--config") {
 			t.Errorf("%s --help lacks %q or --config:\n%s", c.cmd, c.want, r.out)
 		}
+	}
+	// The root help lists every step in pipeline order.
+	r = run(t, "--help").ok(t)
+	last := 0
+	for _, step := range []string{"download", "merge", "features", "labels", "train", "predict", "rolling", "signals", "simulate", "check lookahead | check warmup"} {
+		i := strings.Index(r.out, "\n  "+step+" ")
+		if i < last {
+			t.Errorf("root help lists %q out of order or not at all:\n%s", step, r.out)
+		}
+		last = i
 	}
 }
 

@@ -43,8 +43,24 @@ stop-loss and take-profit are checked against each bar's low and high (stop firs
 touched, at the open when the bar gaps through), and an open position is marked to market at the
 end. --compat itb computes ITB's own numbers instead (no fees, close fills, its swapped lists).
 
---report DIR writes report.json, trades.csv and PNG charts for the best combination (or the one
-chosen with --buy/--sell).`,
+--report DIR writes, for the best combination (or the one chosen with --buy/--sell):
+report.json (trades, win rate, net profit and %/month, profit factor, expectancy, payoff ratio,
+max drawdown depth and duration, Sharpe, Sortino and Calmar on daily equity returns, exposure,
+fees paid, buy-and-hold over the same rows, a confusion matrix of the signals against the
+labels), trades.csv (one round trip a line), price.png (the trades on the price), equity.png
+(equity against buy-and-hold, drawdown underneath) and heatmap.png (buy x sell threshold ->
+--metric).
+
+Input: <signal_file_name> (run signals first; on rolling's out-of-sample scores for an honest
+result) and the simulate_model keys: grid (buy_signal_threshold, sell_signal_threshold and
+their _2 forms), buy_sell_equal, topn_to_store, signal_generator, direction, data_start,
+data_end, and tradectl's fee_bps, slippage_bps, fill, position_size, initial_equity,
+stop_loss, take_profit, compat. The flags below override the keys of the same meaning.
+Example, ITB's 6 x 6 grid:
+  "simulate_model": {"direction": "long", "topn_to_store": 10, "grid": {
+    "buy_signal_threshold": [0.02, 0.03, 0.04, 0.05, 0.1, 0.15],
+    "sell_signal_threshold": [-0.02, -0.03, -0.04, -0.05, -0.1, -0.15]}}
+  tradectl simulate -c config.jsonc --report report/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig()
