@@ -18,7 +18,19 @@ func newCheckCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Prove the config's generators have no look-ahead and a bounded warm-up",
-		Args:  cobra.NoArgs,
+		Long: `check runs your config's feature_sets (and the signal_sets they feed) on your own data
+(<merge_file_name>, run merge first; and <predict_file_name> when it exists) and proves two
+properties a backtest silently depends on:
+
+  check lookahead  no column's value at a row changes when later rows are removed (a
+                   generator that reads the future makes every backtest too good); exit 1
+                   and the columns, rows and values when one does
+  check warmup     the rows of history each feature needs to reach its full-history value
+                   (recursive indicators such as EMA, RSI, ATR, ADX need far more than their
+                   window); exit 1 when features_horizon is shorter
+
+Run both after changing feature_sets and before trusting a simulate report.`,
+		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newCheckLookaheadCmd(a), newCheckWarmupCmd(a))
 	return cmd

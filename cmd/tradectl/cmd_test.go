@@ -3,6 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -75,6 +81,63 @@ func workspace(t *testing.T, days int, edit func(string) string) (cfgPath, dataD
 	return cfgPath, dir
 }
 
+// setKey sets a top-level key of a config text to a JSON value: it replaces the value (an
+// object, a list or a scalar) when the key is there, and adds the key first otherwise.
+func setKey(text, key, value string) string {
+	i := strings.Index(text, `"`+key+`":`)
+	if i < 0 {
+		return strings.Replace(text, "{\n", "{\n  \""+key+"\": "+value+",\n", 1)
+	}
+	start := i + len(key) + 3
+	for start < len(text) && text[start] == ' ' {
+		start++
+	}
+	return text[:start] + value + text[valueEnd(text, start):]
+}
+
+// valueEnd returns the index just after the JSON value that starts at i.
+func valueEnd(s string, i int) int {
+	depth, inString := 0, false
+	for j := i; j < len(s); j++ {
+		switch c := s[j]; {
+		case inString && c == '\\':
+			j++
+		case inString:
+			if inString = c != '"'; !inString && depth == 0 {
+				return j + 1
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth == 0 {
+				return j // a scalar ends at its object's close
+			}
+			if depth--; depth == 0 {
+				return j + 1
+			}
+		case depth == 0 && (c == ',' || c == '\n'):
+			return j
+		}
+	}
+	return len(s)
+}
+
+func TestSetKey(t *testing.T) {
+	text := "{\n  \"a\": {\"x\": [1, \"]\"]},\n  \"b\": 2,\n  \"c\": \"s\"\n}"
+	for _, tc := range []struct{ key, value, want string }{
+		{"a", "[]", "{\n  \"a\": [],\n  \"b\": 2,\n  \"c\": \"s\"\n}"},
+		{"b", "{}", "{\n  \"a\": {\"x\": [1, \"]\"]},\n  \"b\": {},\n  \"c\": \"s\"\n}"},
+		{"c", "3", "{\n  \"a\": {\"x\": [1, \"]\"]},\n  \"b\": 2,\n  \"c\": 3\n}"},
+		{"d", "4", "{\n  \"d\": 4,\n  \"a\": {\"x\": [1, \"]\"]},\n  \"b\": 2,\n  \"c\": \"s\"\n}"},
+	} {
+		if got := setKey(text, tc.key, tc.value); got != tc.want {
+			t.Errorf("setKey(%q):\n%s\nwant\n%s", tc.key, got, tc.want)
+		}
+	}
+}
+
 func TestVersionAndHelp(t *testing.T) {
 	r := run(t, "version").ok(t)
 	if r.out != "tradectl "+Version+"\n" {
@@ -83,11 +146,23 @@ func TestVersionAndHelp(t *testing.T) {
 	for _, c := range []struct{ cmd, want string }{
 		{"download", "--archive"}, {"merge", "gap report"}, {"features", "incremental"},
 		{"labels", "label_horizon"}, {"train", "label x algorithm"}, {"predict", "predictions.csv"}, {"demo", "no network"},
+		{"rolling", `"prediction_size": 10080, "prediction_steps": 12`}, {"signals", "threshold_rule2"},
+		{"simulate", "heatmap.png"}, {"check", "features_horizon is shorter"}, {"check lookahead", "--cuts"}, {"check warmup", "--compare"},
 	} {
-		r := run(t, c.cmd, "--help").ok(t)
+		r := run(t, append(strings.Fields(c.cmd), "--help")...).ok(t)
 		if !strings.Contains(r.out, c.want) || !strings.Contains(r.out, "--config") {
 			t.Errorf("%s --help lacks %q or --config:\n%s", c.cmd, c.want, r.out)
 		}
+	}
+	// The root help lists every step in pipeline order.
+	r = run(t, "--help").ok(t)
+	last := 0
+	for _, step := range []string{"download", "merge", "features", "labels", "train", "predict", "rolling", "signals", "simulate", "check lookahead | check warmup"} {
+		i := strings.Index(r.out, "\n  "+step+" ")
+		if i < last {
+			t.Errorf("root help lists %q out of order or not at all:\n%s", step, r.out)
+		}
+		last = i
 	}
 }
 
@@ -384,7 +459,12 @@ func TestIncrementalFeaturesEqualFull(t *testing.T) {
 func TestDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
 	r := run(t, "demo", "--dir", dir, "--days", "5").ok(t)
-	for _, want := range []string{"zero volume:", "gap:", "features: full", "labels: full", "train: high_10_lc", "predict: high_10_lc: {'auc'", "demo: done"} {
+	rep := filepath.Join(dir, "report")
+	for _, want := range []string{"zero volume:", "gap:", "features: full", "labels: full", "train: high_10_lc", "predict: high_10_lc: {'auc'",
+		"rolling: 5 folds of 720 rows", "rolling: overall high_10_lc: {'auc'", "signals: wrote", "simulate: 36 combinations on 3520 rows",
+		"demo: report: " + filepath.Join(rep, "report.json"), "demo: trades: " + filepath.Join(rep, "trades.csv"),
+		"demo: charts: " + filepath.Join(rep, "price.png") + ", " + filepath.Join(rep, "equity.png") + ", " + filepath.Join(rep, "heatmap.png"),
+		"demo: done"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.out)
 		}
@@ -392,7 +472,112 @@ func TestDemo(t *testing.T) {
 	if _, err := config.Load(filepath.Join(dir, "config.jsonc"), nil); err != nil {
 		t.Fatal(err)
 	}
+	sym := filepath.Join(dir, "DEMOUSDT")
+	for _, n := range []string{"predictions.metrics.json", "signal_models.txt", "signal_models.json"} {
+		if _, err := os.Stat(filepath.Join(sym, n)); err != nil {
+			t.Error(err)
+		}
+	}
+	// rolling replaced predict's scores by 5 x 720 out-of-sample rows; signals and the
+	// backtest cover exactly those rows.
+	pred, err := frame.ReadFile(filepath.Join(sym, "predictions.csv"), frame.ReadOptions{})
+	if err != nil || pred.Len() != 5*720 {
+		t.Fatalf("predictions.csv: %v rows, %v", pred.Len(), err)
+	}
+	sig, err := frame.ReadFile(filepath.Join(sym, "signals.csv"), frame.ReadOptions{})
+	if err != nil || sig.Len() != 5*720 || sig.Time[0] != pred.Time[0] {
+		t.Fatalf("signals.csv: %v rows, %v", sig.Len(), err)
+	}
+	checkDemoReport(t, rep, sig)
 	run(t, "demo", "--dir", dir).failsWith(t, "not empty")
+}
+
+// checkDemoReport checks the demo's report against its signals file: report.json parses, its
+// span and buy-and-hold return are those of the signals' closes, its trade count is the number
+// of rows of trades.csv, and every chart is a PNG with something drawn on it.
+func checkDemoReport(t *testing.T, dir string, sig *frame.Frame) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Rows    int     `json:"rows"`
+		From    string  `json:"from"`
+		To      string  `json:"to"`
+		Trades  int     `json:"trades"`
+		Fees    float64 `json:"fees_paid"`
+		BuyHold struct {
+			ProfitPct float64 `json:"profit_pct"`
+		} `json:"buy_and_hold"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	// The backtest leaves out the rows without a price (the generated halt's missing bars).
+	all, _ := sig.Col("close")
+	var closes []float64
+	var times []int64
+	for i, c := range all {
+		if !math.IsNaN(c) {
+			closes, times = append(closes, c), append(times, sig.Time[i])
+		}
+	}
+	n := len(closes)
+	if rep.From != frame.FormatTime(times[0]) || rep.To != frame.FormatTime(times[n-1]) {
+		t.Errorf("report.json spans %s .. %s, signals.csv %s .. %s", rep.From, rep.To, frame.FormatTime(times[0]), frame.FormatTime(times[n-1]))
+	}
+	if want := 100 * (closes[n-1]/closes[0] - 1); rep.Rows != n || math.Abs(rep.BuyHold.ProfitPct-want) > 1e-9 {
+		t.Errorf("report.json: %d rows, buy-and-hold %v%%; signals.csv: %d rows, closes %v .. %v (%v%%)", rep.Rows, rep.BuyHold.ProfitPct, n, closes[0], closes[n-1], want)
+	}
+	trades, err := os.ReadFile(filepath.Join(dir, "trades.csv"))
+	if lines := strings.Count(string(trades), "\n"); err != nil || rep.Trades != lines-1 || rep.Trades > 0 && rep.Fees <= 0 {
+		t.Errorf("report.json: %d trades, fees %v; trades.csv: %d lines (%v)", rep.Trades, rep.Fees, lines, err)
+	}
+	for _, name := range []string{"price.png", "equity.png", "heatmap.png"} {
+		img := decodePNG(t, filepath.Join(dir, name))
+		colours := map[color.Color]bool{}
+		bounds := img.Bounds()
+		for y := bounds.Min.Y; y < bounds.Max.Y; y += 3 {
+			for x := bounds.Min.X; x < bounds.Max.X; x += 3 {
+				colours[img.At(x, y)] = true
+			}
+		}
+		if bounds.Dx() < 400 || bounds.Dy() < 300 || len(colours) < 4 {
+			t.Errorf("%s: %dx%d with %d colours: nothing drawn", name, bounds.Dx(), bounds.Dy(), len(colours))
+		}
+	}
+}
+
+// decodePNG reads a PNG file.
+func decodePNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+// TestDemoFolds: the walk-forward folds fit the generated market's length.
+func TestDemoFolds(t *testing.T) {
+	for _, tc := range []struct{ days, size, steps int }{
+		{30, 2880, 7}, {28, 2880, 7}, {27, 2880, 6}, {8, 2880, 2}, {7, 720, 7}, {5, 720, 5}, {2, 720, 2},
+	} {
+		got, err := demoFolds(string(demoConfig), tc.days)
+		want := fmt.Sprintf(`"prediction_size": %d, "prediction_steps": %d`, tc.size, tc.steps)
+		if err != nil || !strings.Contains(got, want) {
+			t.Errorf("%d days: want %s (%v)", tc.days, want, err)
+		}
+	}
+	if _, err := demoFolds("{}", 30); err == nil {
+		t.Error("a config without the fold keys is accepted")
+	}
 }
 
 // TestArchiveOfAnotherSymbolNeedsForce: download --archive refuses ETHUSDT's dump file in a

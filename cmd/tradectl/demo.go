@@ -31,10 +31,19 @@ func newDemoCmd(a *app) *cobra.Command {
 		Long: `demo needs no exchange account and no network. It writes a seeded synthetic 1-minute
 market (with an exchange halt: flat zero-volume bars, then missing bars) into a fresh data
 folder, writes the config it uses there (config.jsonc, ITB's 1min reference pipeline), and
-runs every pipeline step on it, printing what each produced. Re-run any step yourself with
+runs every pipeline step on it, printing what each produced:
+
+  download (generated) -> merge -> features -> labels -> train -> predict
+  -> rolling (walk-forward: the last 7 folds of 2 days, each predicted by models trained on
+     the rows before it) -> signals (trade_score = high - low score, threshold rule)
+  -> simulate --report <dir>/report (ITB's 6 x 6 threshold grid, 10 bps fees, next-open fills)
+
+It ends by printing where the report (report.json, trades.csv) and its charts (price.png,
+equity.png, heatmap.png) are. A --days below 28 makes the folds fewer and shorter so that
+they cover about half of the market. Re-run any step yourself with
   tradectl <step> -c <dir>/config.jsonc
-With --format parquet the step files (data, features, matrix, predictions) are Parquet files;
-klines.csv stays CSV, as Binance and ITB write it.`,
+With --format parquet the step files (data, features, matrix, predictions, signals) are
+Parquet files; klines.csv stays CSV, as Binance and ITB write it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runDemo(cmd, dir, days, seed, format)
@@ -74,9 +83,13 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64, for
 	keys := fmt.Sprintf("{\n  \"data_folder\": %q,\n", abs)
 	if format == "parquet" {
 		keys += "  \"merge_file_name\": \"data.parquet\",\n  \"feature_file_name\": \"features.parquet\",\n" +
-			"  \"matrix_file_name\": \"matrix.parquet\",\n  \"predict_file_name\": \"predictions.parquet\",\n"
+			"  \"matrix_file_name\": \"matrix.parquet\",\n  \"predict_file_name\": \"predictions.parquet\",\n" +
+			"  \"signal_file_name\": \"signals.parquet\",\n"
 	}
-	cfgText := strings.Replace(string(demoConfig), "{\n", keys, 1)
+	cfgText, err := demoFolds(strings.Replace(string(demoConfig), "{\n", keys, 1), days)
+	if err != nil {
+		return err
+	}
 	cfgPath := filepath.Join(abs, "config.jsonc")
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		return err
@@ -118,6 +131,39 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64, for
 	if err := a.runPredict(c); err != nil {
 		return err
 	}
+	// 3. Walk-forward scores, signals and the backtest with its report.
+	if err := a.runRolling(cmd, c, 0, false); err != nil {
+		return err
+	}
+	if err := a.runSignals(c); err != nil {
+		return err
+	}
+	report := filepath.Join(abs, "report")
+	if err := a.runSimulate(c, simulateFlags{report: report, metric: "%profit/M"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo: report: %s\n", filepath.Join(report, "report.json"))
+	fmt.Fprintf(out, "demo: trades: %s\n", filepath.Join(report, "trades.csv"))
+	fmt.Fprintf(out, "demo: charts: %s\n", strings.Join([]string{filepath.Join(report, "price.png"),
+		filepath.Join(report, "equity.png"), filepath.Join(report, "heatmap.png")}, ", "))
 	fmt.Fprintf(out, "demo: done. Re-run a step with: tradectl <step> -c %s\n", cfgPath)
 	return nil
+}
+
+// demoFoldsKey is the rolling_predict fold shape in demo.jsonc that demoFolds resizes.
+const demoFoldsKey = `"prediction_size": 2880, "prediction_steps": 7`
+
+// demoFolds sizes the walk-forward folds for a market of the given days: 7 folds of 2 days
+// from 28 days on; for fewer days, folds of 2 days (half a day below 8 days) covering about
+// half of the market, so that the first fold still has rows to train on.
+func demoFolds(cfg string, days int) (string, error) {
+	if !strings.Contains(cfg, demoFoldsKey) {
+		return "", fmt.Errorf("demo: the embedded config lacks %s", demoFoldsKey)
+	}
+	size := 2880
+	if days < 8 {
+		size = 720
+	}
+	steps := min(7, max(1, days*1440/2/size))
+	return strings.Replace(cfg, demoFoldsKey, fmt.Sprintf(`"prediction_size": %d, "prediction_steps": %d`, size, steps), 1), nil
 }

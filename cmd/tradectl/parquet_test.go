@@ -19,7 +19,7 @@ func TestDemoParquetMatchesCSV(t *testing.T) {
 	run(t, "demo", "--dir", a, "--days", "4").ok(t)
 	run(t, "demo", "--dir", b, "--days", "4", "--format", "parquet").ok(t)
 	symA, symB := filepath.Join(a, "DEMOUSDT"), filepath.Join(b, "DEMOUSDT")
-	for _, stem := range []string{"data", "features", "matrix", "predictions"} {
+	for _, stem := range []string{"data", "features", "matrix", "predictions", "signals"} {
 		fa, err := frame.ReadFile(filepath.Join(symA, stem+".csv"), frame.ReadOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -33,7 +33,8 @@ func TestDemoParquetMatchesCSV(t *testing.T) {
 			t.Errorf("the parquet run wrote %s.csv", stem)
 		}
 	}
-	for _, name := range []string{"MODELS/high_10_lc.json", "MODELS/low_10_lc.json", "predictions.txt", "predictions.metrics.json", "features.txt"} {
+	for _, name := range []string{"MODELS/high_10_lc.json", "MODELS/low_10_lc.json", "predictions.txt", "predictions.metrics.json", "features.txt",
+		"signal_models.txt", "signal_models.json", "../report/report.json", "../report/trades.csv"} {
 		x, errA := os.ReadFile(filepath.Join(symA, name))
 		y, errB := os.ReadFile(filepath.Join(symB, name))
 		if errA != nil || errB != nil || !bytes.Equal(x, y) {

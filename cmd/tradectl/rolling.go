@@ -39,7 +39,14 @@ Finished folds are kept in <data_folder>/<symbol>/rolling-cache/, named by a has
 depend on (their training and predicted rows, the train sets and algorithm entries, the model
 format): an interrupted run resumes where it stopped, a repeated run recomputes nothing, and a
 changed input or config recomputes only the folds it affects. Folds run in parallel (--jobs);
-the output is the same for any --jobs.`,
+the output is the same for any --jobs.
+
+Input: <matrix_file_name> (run labels first) and the keys train_features, labels,
+algorithms, label_horizon, train_length and rolling_predict. Next: tradectl signals.
+Example, ITB's weekly folds over the last 12 weeks of the data:
+  "rolling_predict": {"data_start": 0, "prediction_start": null,
+                      "prediction_size": 10080, "prediction_steps": 12}
+  tradectl rolling -c config.jsonc --jobs 2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig()

@@ -14,7 +14,7 @@ import (
 func rollingWorkspace(t *testing.T, days int, rolling string) (cfg, sym string) {
 	t.Helper()
 	cfg, dir := workspace(t, days, func(s string) string {
-		return strings.Replace(s, "{\n", "{\n  \"rolling_predict\": "+rolling+",\n", 1)
+		return setKey(s, "rolling_predict", rolling)
 	})
 	for _, step := range []string{"merge", "features", "labels"} {
 		run(t, step, "-c", cfg).ok(t)
@@ -119,7 +119,7 @@ func TestRollingKilledResumes(t *testing.T) {
 
 	cache := filepath.Join(sym, "rolling-cache")
 	cached := func() int {
-		ents, _ := filepath.Glob(filepath.Join(cache, "*.tcol"))
+		ents, _ := filepath.Glob(filepath.Join(cache, "*.parquet"))
 		return len(ents)
 	}
 	killWhen(t, binary("rolling", "-c", cfg, "--jobs", "1"), 60*time.Second, "rolling cached no fold in 60 s", func() bool { return cached() >= 1 })

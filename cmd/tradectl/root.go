@@ -99,15 +99,23 @@ func NewRootCmd(d Deps) *cobra.Command {
 		Long: `tradectl runs the intelligent-trading-bot pipeline as one binary. Each step reads the
 files the previous one wrote in <data_folder>/<symbol>/:
 
-  download   Binance klines            -> <symbol>/klines.csv
-  merge      sources on one UTC grid   -> data.csv        (+ gap report)
-  features   feature_sets              -> features.csv
-  labels     label_sets                -> matrix.csv
-  train      label x algorithm models  -> MODELS/
-  predict    scores from the models    -> predictions.csv (+ predictions.txt metrics)
+  download   Binance klines              -> <symbol>/klines.csv
+  merge      sources on one UTC grid     -> data.csv        (+ gap report)
+  features   feature_sets                -> features.csv
+  labels     label_sets                  -> matrix.csv
+  train      label x algorithm models    -> MODELS/
+  predict    scores from the models      -> predictions.csv (+ predictions.txt metrics)
+  rolling    walk-forward scores: models -> predictions.csv (out of sample; + metrics per fold)
+             retrained before every fold
+  signals    signal_sets on the scores   -> signals.csv     (trade_score, buy/sell columns)
+  simulate   threshold grid backtest     -> signal_models.txt/.json (+ --report DIR: report.json,
+             after fees                     trades.csv, price/equity/heatmap PNGs)
+  check lookahead | check warmup         prove the config's generators read no future rows and
+                                         settle within features_horizon
 
+A backtest is: download, merge, features, labels, rolling, signals, simulate --report DIR.
 Every step takes the same ITB-compatible JSONC config (-c). Try 'tradectl demo' for an
-offline run on a generated market.`,
+offline run of all of them on a generated market.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {

@@ -22,7 +22,26 @@ func newSignalsCmd(a *app) *cobra.Command {
 threshold_rule2) in order to <predict_file_name> (written by predict or rolling), after the
 row window, and writes <signal_file_name> (default signals.csv, "%.6f"): timestamp, open,
 high, low, close, the config's labels, then the new signal columns (the score columns are
-not copied, as in ITB). NaN scores give NaN combined scores and false signals.`,
+not copied, as in ITB). NaN scores give NaN combined scores and false signals.
+
+The generators:
+  combine          columns [up, down] -> names: difference (up - down), relative
+                   (2*up/(up+down) - 1) or the default (up if up >= down else -down),
+                   then x coefficient, + constant
+  smoothen         row mean of columns, optional point_threshold, rolling (integer window)
+                   or EWM (window written with a fraction, e.g. 5.0) mean
+  threshold_rule   columns "score", names [buy, sell]: buy = score >= buy_signal_threshold,
+                   sell = score <= sell_signal_threshold (parameters)
+  threshold_rule2  two scores that must both pass (the _2 thresholds for the second)
+
+Input: <predict_file_name> (run predict or, for a backtest, rolling first). Next: tradectl
+simulate, which searches the threshold_rule's thresholds. ITB's sample:
+  "signal_sets": [
+    {"generator": "combine", "config": {"columns": ["high_20_lc", "low_20_lc"],
+      "names": "trade_score", "combine": "difference"}},
+    {"generator": "threshold_rule", "config": {"columns": "trade_score",
+      "names": ["buy_signal_column", "sell_signal_column"],
+      "parameters": {"buy_signal_threshold": 0.015, "sell_signal_threshold": -0.015}}}]`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig()

@@ -7,12 +7,9 @@ import (
 	"testing"
 )
 
-// withSignalSets adds ITB's sample signal_sets (over the demo's score columns) to the demo config.
+// withSignalSets sets the demo config's signal_sets.
 func withSignalSets(sets string) func(string) string {
-	return func(s string) string {
-		return strings.Replace(s, `"labels": ["high_10", "low_10"],`, `"labels": ["high_10", "low_10"],
-  "signal_sets": [`+sets+`],`, 1)
-	}
+	return func(s string) string { return setKey(s, "signal_sets", "["+sets+"]") }
 }
 
 const itbSignalSets = `
@@ -47,7 +44,7 @@ func TestSignalsCommand(t *testing.T) {
 		run(t, "signals", "-c", cfg).failsWith(t, "signal_sets[0] (combine)", `key "combine"`)
 	})
 	t.Run("no signal sets", func(t *testing.T) {
-		cfg, _ := workspace(t, 1, nil)
+		cfg, _ := workspace(t, 1, withSignalSets(""))
 		run(t, "signals", "-c", cfg).failsWith(t, `"signal_sets" is empty`)
 	})
 }

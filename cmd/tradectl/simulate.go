@@ -18,7 +18,12 @@ type simulateFlags struct {
 	fee, slip, size, stop, take                    float64
 	buy, sell                                      float64
 	jobs                                           int
+	// changed tells which flags the user set (they override the config); nil: none.
+	changed func(name string) bool
 }
+
+// set tells whether the user set the flag.
+func (f simulateFlags) set(name string) bool { return f.changed != nil && f.changed(name) }
 
 func newSimulateCmd(a *app) *cobra.Command {
 	var f simulateFlags
@@ -38,15 +43,32 @@ stop-loss and take-profit are checked against each bar's low and high (stop firs
 touched, at the open when the bar gaps through), and an open position is marked to market at the
 end. --compat itb computes ITB's own numbers instead (no fees, close fills, its swapped lists).
 
---report DIR writes report.json, trades.csv and PNG charts for the best combination (or the one
-chosen with --buy/--sell).`,
+--report DIR writes, for the best combination (or the one chosen with --buy/--sell):
+report.json (trades, win rate, net profit and %/month, profit factor, expectancy, payoff ratio,
+max drawdown depth and duration, Sharpe, Sortino and Calmar on daily equity returns, exposure,
+fees paid, buy-and-hold over the same rows, a confusion matrix of the signals against the
+labels), trades.csv (one round trip a line), price.png (the trades on the price), equity.png
+(equity against buy-and-hold, drawdown underneath) and heatmap.png (buy x sell threshold ->
+--metric).
+
+Input: <signal_file_name> (run signals first; on rolling's out-of-sample scores for an honest
+result) and the simulate_model keys: grid (buy_signal_threshold, sell_signal_threshold and
+their _2 forms), buy_sell_equal, topn_to_store, signal_generator, direction, data_start,
+data_end, and tradectl's fee_bps, slippage_bps, fill, position_size, initial_equity,
+stop_loss, take_profit, compat. The flags below override the keys of the same meaning.
+Example, ITB's 6 x 6 grid:
+  "simulate_model": {"direction": "long", "topn_to_store": 10, "grid": {
+    "buy_signal_threshold": [0.02, 0.03, 0.04, 0.05, 0.1, 0.15],
+    "sell_signal_threshold": [-0.02, -0.03, -0.04, -0.05, -0.1, -0.15]}}
+  tradectl simulate -c config.jsonc --report report/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
-			return a.runSimulate(cmd, c, f)
+			f.changed = cmd.Flags().Changed
+			return a.runSimulate(c, f)
 		},
 	}
 	fl := cmd.Flags()
@@ -68,44 +90,43 @@ chosen with --buy/--sell).`,
 }
 
 // applySimulateFlags lets the flags the user set override the config.
-func applySimulateFlags(cmd *cobra.Command, s *backtest.Setup, f simulateFlags) error {
-	fl := cmd.Flags()
+func applySimulateFlags(s *backtest.Setup, f simulateFlags) error {
 	var err error
-	if fl.Changed("fee-bps") {
+	if f.set("fee-bps") {
 		s.Model.FeeBps = f.fee
 	}
-	if fl.Changed("slippage-bps") {
+	if f.set("slippage-bps") {
 		s.Model.SlippageBps = f.slip
 	}
-	if fl.Changed("fill") {
+	if f.set("fill") {
 		if s.Model.Fill, err = backtest.ParseFill(f.fill); err != nil {
 			return fmt.Errorf("--fill: %w", err)
 		}
 	}
-	if fl.Changed("size") {
+	if f.set("size") {
 		s.Model.Size = f.size
 	}
-	if fl.Changed("stop-loss") {
+	if f.set("stop-loss") {
 		s.Model.StopLoss = f.stop
 	}
-	if fl.Changed("take-profit") {
+	if f.set("take-profit") {
 		s.Model.TakeProfit = f.take
 	}
-	if fl.Changed("direction") {
+	if f.set("direction") {
 		if s.Model.Direction, err = backtest.ParseDirection(f.direction); err != nil {
 			return fmt.Errorf("--direction: %w", err)
 		}
 	}
-	if fl.Changed("compat") {
+	if f.set("compat") {
 		if f.compat != "itb" && f.compat != "" {
 			return fmt.Errorf("--compat %q: the only compatibility mode is itb", f.compat)
 		}
 		s.ITB = f.compat == "itb"
 	}
-	if fl.Changed("sell") && !fl.Changed("buy") {
+	if f.set("sell") && !f.set("buy") {
 		return fmt.Errorf("--sell needs --buy")
 	}
-	if fl.Changed("report") {
+	if f.report != "" {
 		if err := backtest.CheckMetric(f.metric); err != nil {
 			return fmt.Errorf("--metric: %w", err)
 		}
@@ -116,13 +137,13 @@ func applySimulateFlags(cmd *cobra.Command, s *backtest.Setup, f simulateFlags) 
 	return nil
 }
 
-func (a *app) runSimulate(cmd *cobra.Command, c *config.Config, f simulateFlags) error {
+func (a *app) runSimulate(c *config.Config, f simulateFlags) error {
 	start := time.Now()
 	s, err := backtest.Resolve(c)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Path, err)
 	}
-	if err := applySimulateFlags(cmd, s, f); err != nil {
+	if err := applySimulateFlags(s, f); err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
 	combos, err := s.Spec.Combos()
@@ -130,8 +151,8 @@ func (a *app) runSimulate(cmd *cobra.Command, c *config.Config, f simulateFlags)
 		return fmt.Errorf("%s: simulate_model: %w", c.Path, err)
 	}
 	var chosen *backtest.Combo
-	if cmd.Flags().Changed("buy") {
-		c, err := backtest.Choose(combos, f.buy, f.sell, cmd.Flags().Changed("sell"))
+	if f.set("buy") {
+		c, err := backtest.Choose(combos, f.buy, f.sell, f.set("sell"))
 		if err != nil {
 			return fmt.Errorf("simulate: --buy/--sell: %w", err)
 		}

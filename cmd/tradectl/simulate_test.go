@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,14 +123,8 @@ func TestSimulateHandTape(t *testing.T) {
 		t.Errorf("trades.csv:\n%s", trades)
 	}
 	for _, name := range []string{"price.png", "equity.png", "heatmap.png"} {
-		f, err := os.Open(filepath.Join(rep, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil || img.Bounds().Dx() < 400 {
-			t.Errorf("%s: %v", name, err)
+		if img := decodePNG(t, filepath.Join(rep, name)); img.Bounds().Dx() < 400 {
+			t.Errorf("%s: %d pixels wide", name, img.Bounds().Dx())
 		}
 	}
 	if !strings.Contains(r.out, "3 trades") {
