@@ -88,7 +88,7 @@ func New(opt Options) (*Loop, error) {
 	}
 	l := &Loop{opt: opt, cfg: c, log: opt.Logger, step: c.FreqDuration()}
 	if opt.Settle == 0 {
-		l.opt.Settle = settleDelay(l.step)
+		l.opt.Settle = SettleDelay(l.step)
 	}
 	if l.step <= 0 {
 		return nil, fmt.Errorf("%s: %w: key \"freq\" %q", c.Path, ErrConfig, c.Freq)
@@ -131,8 +131,8 @@ func New(opt Options) (*Loop, error) {
 	return l, nil
 }
 
-// settleDelay is ITB's delay after a boundary (freq_to_CronTrigger, §7.1).
-func settleDelay(step time.Duration) time.Duration {
+// SettleDelay is ITB's delay after a boundary (freq_to_CronTrigger, §7.1).
+func SettleDelay(step time.Duration) time.Duration {
 	switch {
 	case step >= 24*time.Hour:
 		return time.Minute

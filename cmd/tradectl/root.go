@@ -138,6 +138,7 @@ offline run on a generated market.`,
 		newRollingCmd(a),
 		newSignalsCmd(a),
 		newSimulateCmd(a),
+		newSignalCmd(a),
 		newCheckCmd(a),
 		newDemoCmd(a),
 	)
