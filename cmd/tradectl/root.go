@@ -146,6 +146,7 @@ offline run of all of them on a generated market.`,
 		newRollingCmd(a),
 		newSignalsCmd(a),
 		newSimulateCmd(a),
+		newSignalCmd(a),
 		newCheckCmd(a),
 		newDemoCmd(a),
 	)

@@ -1,0 +1,75 @@
+package signaler
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/tradectl/tradectl/check"
+	"github.com/tradectl/tradectl/internal/frame"
+)
+
+const day = 1440
+
+// TestParityReplayDay replays 2024-01-03 (BTCUSDT 1m) through the online loop, with models
+// fitted on the two days before, and checks every tick's new row against features -> predict
+// -> signals run in batch over all three days: every feature (EMA, RSI, ATR, SMA), both
+// scores and the signals equal to 1e-9 relative.
+func TestParityReplayDay(t *testing.T) {
+	c := writeConfig(t, fmt.Sprintf(parityConfig, 400, 60))
+	bars := realBars(t, 3*day)
+	models := fitModels(t, c, bars[:2*day])
+	saveModels(t, c.ModelPath(), models)
+	w := c.PredictLength + c.FeaturesHorizon
+	replay := bars[2*day-w:] // cold-start history, then one tick per bar of the day
+
+	rec := &recorder{}
+	l, _ := newReplay(t, c, replay, rec)
+	if err := l.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.results) != day {
+		t.Fatalf("%d ticks with new rows, want one per bar of the day (%d)", len(rec.results), day)
+	}
+	if rec.trades != day {
+		t.Fatalf("trader got %d ticks, want %d", rec.trades, day)
+	}
+
+	batch := batchRun(t, c, bars, models)
+	row := map[int64]int{}
+	for i, ts := range batch.Time {
+		row[ts] = i
+	}
+	cols := batch.Names()
+	buys, sells, checked := 0, 0, 0
+	for k, r := range rec.results {
+		if r.Rows.Len() != 1 {
+			t.Fatalf("tick %d: %d new rows, want 1", k, r.Rows.Len())
+		}
+		ts := r.Rows.Time[0]
+		if want := bars[2*day+k].OpenTime; ts != want {
+			t.Fatalf("tick %d: row %s, want %s", k, frame.FormatTime(ts), frame.FormatTime(want))
+		}
+		i := row[ts]
+		for _, name := range cols {
+			want, _ := batch.Col(name)
+			got, err := r.Rows.Col(name)
+			if err != nil {
+				t.Fatalf("tick %d: %v", k, err)
+			}
+			if !check.Equal(want[i], got[0], 1e-9) {
+				t.Fatalf("tick %d (%s) column %s: online %v, batch %v", k, frame.FormatTime(ts), name, got[0], want[i])
+			}
+			checked++
+		}
+		buy, _ := r.Rows.Col("buy")
+		sell, _ := r.Rows.Col("sell")
+		buys += int(buy[0])
+		sells += int(sell[0])
+	}
+	// The comparison must have covered real model output and both signals.
+	if buys == 0 || sells == 0 {
+		t.Fatalf("the day gave %d buy and %d sell signals: the config does not exercise the signals", buys, sells)
+	}
+	t.Logf("%d ticks, %d values equal to batch, %d buy and %d sell signals", len(rec.results), checked, buys, sells)
+}
