@@ -155,7 +155,7 @@ func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColu
 			go func() {
 				defer wg.Done()
 				if bufs[k] == nil {
-					bufs[k] = make([]parquet.Value, ParquetRowGroupRows)
+					bufs[k] = make([]parquet.Value, writeBatchRows)
 				}
 				errs[k] = writeRowGroup(rg, times, cols, a, b, prec, bufs[k])
 			}()
@@ -173,8 +173,22 @@ func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColu
 	return nil
 }
 
+// writeBatchRows is the number of rows handed to the column writers at a time: their buffers
+// stay page-sized instead of growing (and being copied) to the whole row group.
+const writeBatchRows = 8192
+
 // writeRowGroup writes rows [a, b) of every column into one row group.
 func writeRowGroup(rg *parquet.ConcurrentRowGroupWriter, times []int64, cols []pqColumn, a, b, prec int, buf []parquet.Value) error {
+	for lo := a; lo < b; lo += writeBatchRows {
+		if err := writeColumnRows(rg, times, cols, lo, min(lo+writeBatchRows, b), prec, buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeColumnRows writes rows [a, b) of every column into the row group.
+func writeColumnRows(rg *parquet.ConcurrentRowGroupWriter, times []int64, cols []pqColumn, a, b, prec int, buf []parquet.Value) error {
 	cws := rg.ColumnWriters()
 	vals := buf[:b-a]
 	for ci, c := range cols {
