@@ -25,10 +25,11 @@ mkdir -p "$work/data"
 chain=0 # wall time of merge -> predict
 run() { # name, args...
   local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$work/tradectl" "$@" -c "$cfg" > "$work/$name.out" 2> "$work/$name.err" ||
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$work/tradectl" "$@" -c "$cfg" > "$work/$name.out" 2> "$work/$name.err" ||
     { cat "$work/$name.err" >&2; exit 1; }
-  read -r wall rss < "$work/time.txt"
-  printf '%-22s %8.2f s %8.1f MB\n' "$name" "$wall" "$(echo "$rss/1024" | bc -l)"
+  read -r wall rss user sys < "$work/time.txt"
+  # CPU (user + system) is printed too: on a loaded machine it moves far less than wall time.
+  printf '%-22s %8.2f s %8.1f MB %8.2f s CPU\n' "$name" "$wall" "$(echo "$rss/1024" | bc -l)" "$(echo "$user + $sys" | bc -l)"
   case "$name" in download*|"features (+1 day)") ;; *) chain=$(echo "$chain + $wall" | bc -l) ;; esac
 }
 

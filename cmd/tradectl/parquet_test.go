@@ -43,6 +43,27 @@ func TestDemoParquetMatchesCSV(t *testing.T) {
 	}
 	run(t, "demo", "--dir", filepath.Join(dir, "x"), "--format", "feather").failsWith(t, "--format")
 
+	// predict's row window (predict_length + features_horizon rows): the CSV run copies the
+	// prices of the window's rows from the matrix text; both runs still agree.
+	for _, d := range []string{a, b} {
+		cfg := filepath.Join(d, "config.jsonc")
+		text, _ := os.ReadFile(cfg)
+		os.WriteFile(cfg, []byte(strings.Replace(string(text), `"train": true`, `"train": false`, 1)), 0o644)
+		run(t, "predict", "-c", cfg).ok(t)
+	}
+	pa, err := frame.ReadFile(filepath.Join(symA, "predictions.csv"), frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := frame.ReadFile(filepath.Join(symB, "predictions.parquet"), frame.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa.Len() != 288+120 {
+		t.Fatalf("windowed predictions: %d rows", pa.Len())
+	}
+	sameValues(t, "windowed predictions", pa, pb)
+
 	// A truncated matrix.parquet: predict fails with one line naming the file and writes nothing.
 	cfg := filepath.Join(b, "config.jsonc")
 	matrix, pred := filepath.Join(symB, "matrix.parquet"), filepath.Join(symB, "predictions.parquet")
