@@ -314,7 +314,7 @@ func HeatmapPNG(w io.Writer, ranked []Ranked, chosen Combo, metric string) error
 		z[r][c] = cl.v
 		lo, hi = math.Min(lo, cl.v), math.Max(hi, cl.v)
 		labels.XYs = append(labels.XYs, plotter.XY{X: float64(c), Y: float64(r)})
-		labels.Labels = append(labels.Labels, fmt.Sprintf("%.4g", cl.v))
+		labels.Labels = append(labels.Labels, cellLabel(cl.v))
 	}
 	g = heatGrid{xs: sortedX, ys: sortedY, z: z}
 	// A diverging palette centred on zero: red for losses, blue for gains.
@@ -407,4 +407,13 @@ func metricOf(name string) (func(Perf) float64, error) {
 		return func(p Perf) float64 { return p.PctProfitable }, nil
 	}
 	return nil, fmt.Errorf("%w: heatmap metric %q: use %%profit/M, %%profit, profit, #transactions or %%profitable", ErrModel, name)
+}
+
+// cellLabel is a heatmap cell's value, 4 significant digits; a value rounded to zero from
+// below (ITB's 2-decimal metrics give -0) reads 0, not -0.
+func cellLabel(v float64) string {
+	if v == 0 {
+		v = 0 // drops the sign of -0
+	}
+	return fmt.Sprintf("%.4g", v)
 }

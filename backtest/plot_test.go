@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"image/png"
+	"math"
 	"testing"
 )
 
@@ -57,5 +58,17 @@ func TestHeatmapPNG(t *testing.T) {
 	}
 	if err := HeatmapPNG(&bytes.Buffer{}, nil, Combo{}, "sharpe"); err == nil {
 		t.Error("unknown metric accepted")
+	}
+}
+
+// Heatmap cells read 4 significant digits, and a metric rounded to -0 reads 0.
+func TestCellLabel(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{{math.Copysign(0, -1), "0"}, {0, "0"}, {12.845, "12.85"}, {-9.56, "-9.56"}, {-0.004, "-0.004"}} {
+		if got := cellLabel(tc.v); got != tc.want {
+			t.Errorf("cellLabel(%v) = %q, want %q", tc.v, got, tc.want)
+		}
 	}
 }

@@ -193,9 +193,18 @@ type Report struct {
 
 // Headline is a one-line summary.
 func (r *Report) Headline() string {
-	return fmt.Sprintf("%d trades, win rate %.1f%%, net %+.2f%% (%+.2f%%/month), max drawdown %.1f%%, Sharpe %.2f, fees %.2f; buy-and-hold %+.2f%%",
-		r.Trades, 100*float64(r.WinRate), float64(r.NetProfitPct), float64(r.PctPerMonth), 100*float64(r.MaxDrawdown.Depth),
-		float64(r.Sharpe), float64(r.Fees), float64(r.BuyHold.ProfitPct))
+	return fmt.Sprintf("%d trades, win rate %s, net %+.2f%% (%+.2f%%/month), max drawdown %.1f%%, Sharpe %s, fees %.2f; buy-and-hold %+.2f%%",
+		r.Trades, orNA("%.1f%%", 100*float64(r.WinRate)), float64(r.NetProfitPct), float64(r.PctPerMonth), 100*float64(r.MaxDrawdown.Depth),
+		orNA("%.2f", float64(r.Sharpe)), float64(r.Fees), float64(r.BuyHold.ProfitPct))
+}
+
+// orNA formats v, or gives "n/a" when it is undefined (a win rate without trades, a Sharpe
+// ratio over less than two days).
+func orNA(format string, v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, v)
 }
 
 // NewReport measures a backtest Result on its bars.

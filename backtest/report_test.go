@@ -97,3 +97,18 @@ func TestConfusion(t *testing.T) {
 }
 
 var _ Broker = (*Paper)(nil)
+
+// The headline says n/a for a win rate without trades and a Sharpe ratio that is undefined,
+// instead of printing NaN.
+func TestHeadlineUndefined(t *testing.T) {
+	r := &Report{Trades: 0, WinRate: Num(math.NaN()), Ratios: Ratios{Sharpe: Num(math.NaN())}}
+	r.BuyHold.ProfitPct = 2.5
+	want := "0 trades, win rate n/a, net +0.00% (+0.00%/month), max drawdown 0.0%, Sharpe n/a, fees 0.00; buy-and-hold +2.50%"
+	if got := r.Headline(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	r = &Report{Trades: 4, WinRate: 0.75, Ratios: Ratios{Sharpe: 1.234}, NetProfitPct: 1.5, Fees: 3}
+	if got := r.Headline(); got != "4 trades, win rate 75.0%, net +1.50% (+0.00%/month), max drawdown 0.0%, Sharpe 1.23, fees 3.00; buy-and-hold +0.00%" {
+		t.Errorf("got %s", got)
+	}
+}

@@ -36,7 +36,8 @@ runs every pipeline step on it, printing what each produced:
   download (generated) -> merge -> features -> labels -> train -> predict
   -> rolling (walk-forward: the last 7 folds of 2 days, each predicted by models trained on
      the rows before it) -> signals (trade_score = high - low score, threshold rule)
-  -> simulate --report <dir>/report (ITB's 6 x 6 threshold grid, 10 bps fees, next-open fills)
+  -> simulate --report <dir>/report (a 6 x 6 threshold grid like ITB's, scaled to the demo's
+     scores; 10 bps fees, next-open fills)
 
 It ends by printing where the report (report.json, trades.csv) and its charts (price.png,
 equity.png, heatmap.png) are. A --days below 28 makes the folds fewer and shorter so that
