@@ -25,8 +25,9 @@ import (
 )
 
 // parityConfig has recursive indicators (EMA, RSI, ATR) next to bounded ones (SMA), two
-// logistic-regression models and ITB's combine + threshold signals. Placeholders: %d
-// predict_length, %d features_horizon.
+// logistic-regression models and ITB's combine + threshold signals, plus a 10-row rolling mean
+// of the score (a signal reading the scores of rows before the re-fetched overlap, which the
+// loop keeps from earlier ticks). Placeholders: features_horizon, predict_length.
 const parityConfig = `{
   "venue": "binance", "symbol": "BTCUSDT", "freq": "1min",
   "label_horizon": 60, "features_horizon": %d, "predict_length": %d, "train_length": 0,
@@ -46,6 +47,7 @@ const parityConfig = `{
   "algorithms": [{"name": "lc", "algo": "lc", "params": {"is_scale": true}, "train": {"C": 1.0, "max_iter": 100}}],
   "signal_sets": [
     {"generator": "combine", "config": {"columns": ["high_02_lc", "low_02_lc"], "names": "trade_score", "combine": "difference"}},
+    {"generator": "smoothen", "config": {"columns": "trade_score", "names": "trade_score_10", "window": 10}},
     {"generator": "threshold_rule", "config": {"columns": "trade_score", "names": ["buy", "sell"],
       "parameters": {"buy_signal_threshold": 0.05, "sell_signal_threshold": -0.05}}}
   ],

@@ -68,6 +68,12 @@ type Loop struct {
 	window   *Window
 	score    *scores.Config // the first score_notification_model output, if any
 	started  bool
+	// inputs are the kline columns (without prefix) the features read.
+	inputs []string
+	// cache holds the scores of the last tick (time and one column per model) and the model
+	// generation they came from: rows before the first re-fetched bar keep their scores.
+	cache *frame.Frame
+	gen   int
 }
 
 // New builds the loop: it resolves the config's generators and loads the model set. Nothing is
@@ -110,6 +116,9 @@ func New(opt Options) (*Loop, error) {
 	}
 	if l.signals, err = gen.Build("signal_sets", c.SignalSets, signals.Default); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	for _, in := range gen.Inputs(l.features) {
+		l.inputs = append(l.inputs, strings.TrimPrefix(in, l.prefix+"_"))
 	}
 	if w, key := features.MaxWindow(l.features); w > c.FeaturesHorizon {
 		return nil, fmt.Errorf("%s: %w: key \"features_horizon\" (%d) is smaller than the window %d of %s", c.Path, ErrWindowShort, c.FeaturesHorizon, w, key)
@@ -298,12 +307,18 @@ func (l *Loop) Tick(ctx context.Context) (*Result, error) {
 // compute runs merge, features, scores and signals over the window and keeps the last n rows
 // (at most the rows after the previous last bar) in the result.
 func (l *Loop) compute(_ context.Context, now time.Time, n int, app AppendResult) (*Result, error) {
-	f, err := l.window.Frame(l.prefix, l.cfg.MergeInterpolate)
+	f, err := l.window.Frame(l.prefix, l.cfg.MergeInterpolate, l.inputs...)
 	if err != nil {
 		return nil, err
 	}
-	if err := Compute(f, l.features, l.models.Files(), l.signals); err != nil {
-		return nil, err
+	if _, err := features.Apply(f, l.features); err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	if err := l.scoreRows(f, app.From); err != nil {
+		return nil, fmt.Errorf("scores: %w", err)
+	}
+	if _, err := gen.Apply(f, l.signals); err != nil {
+		return nil, fmt.Errorf("signals: %w", err)
 	}
 	if n > 0 {
 		// Rows by time: a gap adds empty grid rows that count as new as well.
@@ -319,6 +334,56 @@ func (l *Loop) compute(_ context.Context, now time.Time, n int, app AppendResult
 	res := &Result{Now: now, Rows: f, Gaps: app.Gaps, Overwritten: app.Overwritten, ModelGeneration: l.models.Generation}
 	l.band(res)
 	return res, nil
+}
+
+// scoreRows adds the model scores to the window frame f: rows from the first re-fetched bar
+// (from, ms) on are scored with train.Score, earlier rows keep the scores the previous tick gave
+// them (computed when each row was new, with the whole window of history behind it). A new
+// model set rescores every row.
+func (l *Loop) scoreRows(f *frame.Frame, from int64) error {
+	models := l.models.Files()
+	start := 0
+	if l.cache != nil && l.gen == l.models.Generation {
+		start = f.Len()
+		for start > 0 && f.Time[start-1] >= from {
+			start--
+		}
+		// Rows before start need a cached score; the cache ends at the last row of the
+		// previous tick, so a row it lacks (only at a model change) is rescored too.
+		if start > 0 && (f.Time[0] < l.cache.Time[0] || f.Time[start-1] > l.cache.Time[l.cache.Len()-1]) {
+			start = 0
+		}
+	}
+	part := f.Slice(start, f.Len())
+	names, err := train.Score(part, models)
+	if err != nil {
+		return err
+	}
+	cache := frame.New(f.Time)
+	off := 0
+	if start > 0 {
+		off = int((f.Time[0] - l.cache.Time[0]) / l.step.Milliseconds())
+	}
+	for _, name := range names {
+		col := make([]float64, f.Len())
+		got, _ := part.Col(name)
+		copy(col[start:], got)
+		if start > 0 {
+			old, err := l.cache.Col(name)
+			if err != nil {
+				return err
+			}
+			copy(col[:start], old[off:off+start])
+		}
+		if err := f.Set(name, frame.Float, col); err != nil {
+			return err
+		}
+		if err := cache.Set(name, frame.Float, col); err != nil {
+			return err
+		}
+	}
+	l.cache, l.gen = cache, l.models.Generation
+	return nil
 }
 
 // Compute is one tick's batch work on a window frame (merged klines): features.Apply, then

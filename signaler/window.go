@@ -7,6 +7,7 @@ package signaler
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -37,6 +38,8 @@ type AppendResult struct {
 	Overwritten int
 	// Gaps lists bars missing between the previous last bar and the response, and inside it.
 	Gaps []Gap
+	// From is the open time (ms) of the first bar of the response: rows from it on changed.
+	From int64
 }
 
 // bar is one closed kline with its fields parsed once.
@@ -109,6 +112,7 @@ func (w *Window) Append(ks []exchange.Kline) (AppendResult, error) {
 		nb[i] = b
 	}
 	first := nb[0].open
+	res.From = first
 	keep := len(w.bars)
 	for keep > 0 && w.bars[keep-1].open >= first {
 		keep--
@@ -155,8 +159,9 @@ func parseBar(k exchange.Kline) (bar, error) {
 
 // Frame returns the window as the merge step makes data.csv from klines.csv: one regular grid
 // at the window's freq from the first to the last bar (missing bars are empty rows, or
-// interpolated with interpolate), columns renamed with prefix.
-func (w *Window) Frame(prefix string, interpolate bool) (*frame.Frame, error) {
+// interpolated with interpolate), columns renamed with prefix. With keep set, only the kline
+// columns it names (before the prefix) are built, besides open, high, low, close and volume.
+func (w *Window) Frame(prefix string, interpolate bool, keep ...string) (*frame.Frame, error) {
 	if len(w.bars) == 0 {
 		return nil, errors.New("window: no bars")
 	}
@@ -166,6 +171,9 @@ func (w *Window) Frame(prefix string, interpolate bool) (*frame.Frame, error) {
 	}
 	src := frame.New(times)
 	for j, name := range exchange.FieldNames {
+		if len(keep) > 0 && j > exchange.FieldVolume && !slices.Contains(keep, name) {
+			continue
+		}
 		col := make([]float64, len(w.bars))
 		for i := range w.bars {
 			col[i] = w.bars[i].v[j]
