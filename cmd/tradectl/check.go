@@ -11,7 +11,7 @@ import (
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/internal/gen"
-	"github.com/tradectl/tradectl/signals"
+	"github.com/tradectl/tradectl/pipeline"
 )
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -126,17 +126,16 @@ func runnableSignals(have []string, steps []gen.Step) (run, skip []gen.Step) {
 // dataSteps are the feature steps followed by the signal steps that can run on the data
 // file's columns and the features (no model scores needed).
 // It also returns every built signal step.
-func (a *app) dataSteps(c *config.Config, p *pipeline) (steps, sig []gen.Step, err error) {
-	sig, err = gen.Build("signal_sets", c.SignalSets, signals.Default)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
+func (a *app) dataSteps(c *config.Config, p *pipeline.Generators) (steps, sig []gen.Step, err error) {
+	if sig, err = pipeline.Signals(c); err != nil {
+		return nil, nil, err
 	}
 	have, _ := frame.ReadHeader(c.File(c.MergeFileName)) // a missing file is reported by readInputs
-	for _, s := range p.features {
+	for _, s := range p.Features {
 		have = append(have, s.Outputs()...)
 	}
 	run, _ := runnableSignals(have, sig)
-	return append(append([]gen.Step{}, p.features...), run...), sig, nil
+	return append(append([]gen.Step{}, p.Features...), run...), sig, nil
 }
 
 // checkStage is one input file and the steps checked on it.
@@ -146,7 +145,7 @@ type checkStage struct {
 }
 
 func (a *app) runLookahead(c *config.Config, rows, cuts int) error {
-	p, err := buildPipeline(c)
+	p, err := pipeline.Build(c)
 	if err != nil {
 		return err
 	}
@@ -155,7 +154,7 @@ func (a *app) runLookahead(c *config.Config, rows, cuts int) error {
 	if err != nil {
 		return err
 	}
-	run := steps[len(p.features):]
+	run := steps[len(p.Features):]
 	stages := []checkStage{{data, "merge", steps}}
 	if pred := c.File(c.PredictFileName); len(sig) > 0 {
 		if header, err := frame.ReadHeader(pred); err == nil {
@@ -203,11 +202,11 @@ func (a *app) runLookahead(c *config.Config, rows, cuts int) error {
 }
 
 func (a *app) runWarmup(c *config.Config, rows, compare int) error {
-	p, err := buildPipeline(c)
+	p, err := pipeline.Build(c)
 	if err != nil {
 		return err
 	}
-	if len(p.features) == 0 {
+	if len(p.Features) == 0 {
 		return fmt.Errorf("check warmup: %s: key \"feature_sets\" is empty", c.Path)
 	}
 	steps, _, err := a.dataSteps(c, p)

@@ -13,6 +13,7 @@ import (
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/internal/synth"
+	"github.com/tradectl/tradectl/pipeline"
 )
 
 //go:embed demo.jsonc
@@ -116,7 +117,7 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64, for
 	if err := a.runMerge(cmd, c, 5); err != nil {
 		return err
 	}
-	p, err := buildPipeline(c)
+	p, err := pipeline.Build(c)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/internal/progress"
+	"github.com/tradectl/tradectl/pipeline"
 	"github.com/tradectl/tradectl/rolling"
 	"github.com/tradectl/tradectl/train"
 )
@@ -73,7 +74,7 @@ func (a *app) runRolling(cmd *cobra.Command, c *config.Config, jobs int, noCache
 	}
 	// The purge gap is label_horizon + 1 rows: a label_horizon shorter than a label's
 	// horizon would let training labels see predicted rows.
-	if _, err := buildPipeline(c); err != nil {
+	if _, err := pipeline.Build(c); err != nil {
 		return err
 	}
 	path := c.File(c.MatrixFileName)

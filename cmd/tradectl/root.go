@@ -15,10 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tradectl/tradectl/features"
 	"github.com/tradectl/tradectl/internal/clock"
 	"github.com/tradectl/tradectl/internal/config"
-	"github.com/tradectl/tradectl/labels"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
@@ -184,37 +182,6 @@ func (a *app) loadConfig() (*config.Config, error) {
 		return nil, fmt.Errorf("%s: %w", c.Path, err)
 	}
 	return c, nil
-}
-
-// pipeline holds the built generator sets of a config.
-type pipeline struct {
-	features []features.Step
-	labels   []features.Step
-}
-
-// buildPipeline builds the feature and label generators and checks the shape parameters:
-// features_horizon must cover every feature window, label_horizon every label horizon.
-func buildPipeline(c *config.Config) (*pipeline, error) {
-	fs, err := features.Build("feature_sets", c.FeatureSets, features.Default)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Path, err)
-	}
-	ls, err := features.Build("label_sets", c.LabelSets, labels.Default)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Path, err)
-	}
-	if err := features.CheckCollisions(append(append([]features.Step{}, fs...), ls...)); err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Path, err)
-	}
-	if w, key := features.MaxWindow(fs); w > c.FeaturesHorizon {
-		return nil, fmt.Errorf("%s: %w: key \"features_horizon\" (%d) is smaller than the window %d of %s", c.Path, config.ErrConfig, c.FeaturesHorizon, w, key)
-	}
-	for _, s := range ls {
-		if h, ok := s.Gen.(labels.Horizoner); ok && h.Horizon() > c.LabelHorizon {
-			return nil, fmt.Errorf("%s: %w: key \"label_horizon\" (%d) is smaller than the horizon %d of %s", c.Path, config.ErrConfig, c.LabelHorizon, h.Horizon(), s.Key)
-		}
-	}
-	return &pipeline{features: fs, labels: ls}, nil
 }
 
 // relPath shortens a path for messages.

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tradectl/tradectl/internal/config"
-	"github.com/tradectl/tradectl/internal/gen"
+	"github.com/tradectl/tradectl/pipeline"
 	"github.com/tradectl/tradectl/signals"
 )
 
@@ -61,12 +61,9 @@ func (a *app) runSignals(c *config.Config) error {
 	if len(c.SignalSets) == 0 {
 		return fmt.Errorf("signals: %s: %w", c.Path, errNoSignalSets)
 	}
-	steps, err := gen.Build("signal_sets", c.SignalSets, signals.Default)
+	steps, err := pipeline.Signals(c)
 	if err != nil {
-		return fmt.Errorf("signals: %s: %w", c.Path, err)
-	}
-	if err := gen.CheckCollisions(steps); err != nil {
-		return fmt.Errorf("signals: %s: %w", c.Path, err)
+		return fmt.Errorf("signals: %w", err)
 	}
 	in, out := c.File(c.PredictFileName), c.File(c.SignalFileName)
 	if _, err := os.Stat(in); errors.Is(err, os.ErrNotExist) {
@@ -74,7 +71,7 @@ func (a *app) runSignals(c *config.Config) error {
 	}
 	res, err := signals.RunFile(signals.FileOptions{
 		In: in, Out: out, TimeColumn: c.TimeColumn, Window: c.WindowSize(),
-		Steps: steps, Labels: c.Labels, Precision: 6,
+		Steps: steps, Labels: c.Labels, Precision: c.FloatDecimals(),
 	})
 	if err != nil {
 		return fmt.Errorf("signals: %w", err)

@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tradectl/tradectl/features"
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/merge"
+	"github.com/tradectl/tradectl/pipeline"
 )
 
 // sourcePath is where a data source's file lives: <data_folder>/<folder>/<file or folder>[.csv].
@@ -120,11 +120,11 @@ the result equals a full recompute. --full forces a full recompute of the row wi
 			if err != nil {
 				return err
 			}
-			p, err := buildPipeline(c)
+			g, err := pipeline.Build(c)
 			if err != nil {
 				return err
 			}
-			return a.runStage(c, p, "features", full)
+			return a.runStage(c, g, "features", full)
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "recompute every row instead of appending new rows")
@@ -144,61 +144,36 @@ future rows: the last label_horizon rows of the file are False and are cut by tr
 			if err != nil {
 				return err
 			}
-			p, err := buildPipeline(c)
+			g, err := pipeline.Build(c)
 			if err != nil {
 				return err
 			}
-			return a.runStage(c, p, "labels", true)
+			return a.runStage(c, g, "labels", true)
 		},
 	}
 }
 
 // runStage runs the "features" (data -> features, incremental unless full) or "labels"
-// (features -> matrix, always full) stage.
-func (a *app) runStage(c *config.Config, p *pipeline, name string, full bool) error {
-	steps, in, out, producer := p.features, c.File(c.MergeFileName), c.File(c.FeatureFileName), "merge"
-	if name == "labels" {
-		steps, in, out, producer = p.labels, c.File(c.FeatureFileName), c.File(c.MatrixFileName), "features"
-	}
-	if err := needInput(in, producer); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return a.runFeatureStep(c, name, steps, in, out, name == "features", full)
-}
-
-func (a *app) runFeatureStep(c *config.Config, name string, steps []features.Step, in, out string, incremental, full bool) error {
-	start := time.Now()
-	res, err := features.RunFile(features.FileOptions{
-		In: in, Out: out, TimeColumn: c.TimeColumn, Window: c.WindowSize(),
-		Incremental: incremental, Full: full, Precision: c.FloatDecimals(), Steps: steps, Logger: a.log,
-	})
+// (features -> matrix, always full) stage and prints what it wrote.
+func (a *app) runStage(c *config.Config, g *pipeline.Generators, name string, full bool) error {
+	st, err := g.Stage(c, name)
 	if err != nil {
+		return err
+	}
+	if err := needInput(st.In, st.Producer); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	if res.Dropped > 0 {
-		a.warnWindow(c, name, relPath(in), res.Dropped)
-	}
-	if res.Mode == "full" && res.NewRows > 0 {
-		for _, col := range res.Created {
-			if res.NaN[col] == res.NewRows {
-				a.log.Warn("column is empty (NaN) in every row: its window is longer than the data", "step", name, "column", col, "rows", res.NewRows)
-			}
-		}
-	}
-	if s := res.NaNSummary(); s != "" {
-		a.log.Info("NaN values in new columns (warm-up rows are expected)", "step", name, "counts", s)
+	start := time.Now()
+	res, err := st.Run(c, full, a.log)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(a.deps.Out, "%s: %s %s: %d rows (%d computed), %d new columns [%s] in %s\n",
-		name, res.Mode, relPath(out), res.Rows, res.NewRows, len(res.Created), strings.Join(res.Created, " "), since(start))
+		name, res.Mode, relPath(st.Out), res.Rows, res.NewRows, len(res.Created), strings.Join(res.Created, " "), since(start))
 	return nil
 }
 
-// warnWindow says that ITB's row window left out older rows, and why (a frequent surprise:
-// with "train": false every step keeps only predict_length + features_horizon rows).
+// warnWindow says that ITB's row window left out older rows (see pipeline.WarnWindow).
 func (a *app) warnWindow(c *config.Config, step, file string, dropped int) {
-	why := fmt.Sprintf("train is false: predict_length %d + features_horizon %d", c.PredictLength, c.FeaturesHorizon)
-	if c.Train {
-		why = fmt.Sprintf("train is true: train_length %d + features_horizon %d", c.TrainLength, c.FeaturesHorizon)
-	}
-	a.log.Warn("row window: older rows left out", "step", step, "file", file, "dropped", dropped, "kept", c.WindowSize(), "because", why)
+	pipeline.WarnWindow(a.log, c, step, file, dropped)
 }
