@@ -1,0 +1,11 @@
+package ops
+
+import (
+	"bufio"
+	"io"
+	"log/slog"
+)
+
+func bufioWriter(w io.Writer) *bufio.Writer { return bufio.NewWriter(w) }
+
+func slogText(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
