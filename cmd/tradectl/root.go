@@ -78,6 +78,7 @@ type globalOpts struct {
 	configPath string
 	dataFolder string
 	logLevel   string
+	logFormat  string
 	noProgress bool
 }
 
@@ -117,12 +118,9 @@ offline run of all of them on a generated market.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			lvl := slog.LevelInfo
-			if err := lvl.UnmarshalText([]byte(a.opts.logLevel)); err != nil {
-				return fmt.Errorf("--log-level %q: use debug, info, warn or error", a.opts.logLevel)
-			}
-			a.log = slog.New(slog.NewTextHandler(d.Err, &slog.HandlerOptions{Level: lvl}))
-			return nil
+			var err error
+			a.log, err = newLogger(d.Err, a.opts.logLevel, a.opts.logFormat)
+			return err
 		},
 	}
 	root.SetIn(d.In)
@@ -132,6 +130,7 @@ offline run of all of them on a generated market.`,
 	pf.StringVarP(&a.opts.configPath, "config", "c", "", "config file (ITB's JSONC format)")
 	pf.StringVar(&a.opts.dataFolder, "data-folder", "", "override the config's data_folder")
 	pf.StringVar(&a.opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	pf.StringVar(&a.opts.logFormat, "log-format", "text", "log format: text or json")
 	pf.BoolVar(&a.opts.noProgress, "no-progress", false, "never draw progress bars")
 	root.AddCommand(
 		newVersionCmd(a),

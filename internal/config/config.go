@@ -83,6 +83,10 @@ type Config struct {
 	// TelegramAPIURL is the Bot API base URL; requests go to <url>/bot<token>/<method>
 	// (tests and replays point it at a local fake).
 	TelegramAPIURL string `json:"telegram_api_url"`
+	// OpsAddress is where `signal serve` answers /healthz and /metrics (host:port). An
+	// address that is not loopback is refused unless OpsAllowRemote is true.
+	OpsAddress     string `json:"ops_address"`
+	OpsAllowRemote bool   `json:"ops_allow_remote"`
 
 	MergeFileName        string `json:"merge_file_name"`
 	FeatureFileName      string `json:"feature_file_name"`
@@ -165,6 +169,7 @@ func Default() Config {
 		AppendOverlapRecords: 5,
 		BinanceMarket:        "spot",
 		TelegramAPIURL:       "https://api.telegram.org",
+		OpsAddress:           "127.0.0.1:9464",
 	}
 }
 

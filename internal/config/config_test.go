@@ -166,3 +166,23 @@ func TestSimulateSection(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+func TestOpsAddressKeys(t *testing.T) {
+	for _, c := range []struct {
+		src    string
+		addr   string
+		remote bool
+	}{
+		{`{}`, "127.0.0.1:9464", false},
+		{`{"ops_address": "0.0.0.0:9100", "ops_allow_remote": true}`, "0.0.0.0:9100", true},
+	} {
+		var warned string
+		got, err := Parse([]byte(c.src), "x", func(msg string, args ...any) { warned = fmt.Sprint(msg, args) })
+		if err != nil || warned != "" {
+			t.Fatalf("%s: %v %q", c.src, err, warned)
+		}
+		if got.OpsAddress != c.addr || got.OpsAllowRemote != c.remote {
+			t.Errorf("%s: got %q %v", c.src, got.OpsAddress, got.OpsAllowRemote)
+		}
+	}
+}
