@@ -283,7 +283,7 @@ func (l *Loop) Tick(ctx context.Context) (*Result, error) {
 	}
 	newLast, _ := l.window.Last()
 	if want := cur.Add(-l.step); newLast.Before(want) {
-		app.Gaps = append(app.Gaps, Gap{From: newLast.Add(l.step), Rows: int(want.Sub(newLast) / l.step)})
+		l.log.Warn("the last closed bars are not served yet", "last", newLast.Format(time.DateTime), "missing", int(want.Sub(newLast)/l.step))
 	}
 	for _, g := range app.Gaps {
 		l.log.Warn("missing bars", "gap", g.String())
