@@ -170,8 +170,8 @@ type Result struct {
 	Overwritten int
 	// ModelGeneration is the model set the scores come from (1 = loaded at start).
 	ModelGeneration int
-	// Band is the last row's score band per the first score_notification_model output (0 and
-	// nil without one, or without a score).
+	// BandNo and Band are the last row's score band per the first score_notification_model
+	// output (0 and nil without one, or without a score).
 	BandNo int
 	Band   *scores.Band
 	// Stale is set when the last closed bar is older than two intervals: its signals are not
@@ -202,9 +202,11 @@ func (l *Loop) Start(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cold start: %w", err)
 	}
-	if l.window.Len() < l.minRows {
-		return nil, fmt.Errorf("cold start: %d closed bars from %s, the window needs predict_length + features_horizon = %d",
-			l.window.Len(), since.Format(time.DateTime), l.minRows)
+	switch {
+	case l.window.Len() == 0:
+		return nil, fmt.Errorf("cold start: no closed bar from %s on", since.Format(time.DateTime))
+	case l.window.Len() < l.minRows: // missing bars (an exchange halt) are empty grid rows
+		l.log.Warn("cold start: fewer bars than the window", "bars", l.window.Len(), "window", l.minRows, "gaps", len(res.Gaps))
 	}
 	if err := l.checkWarmup(); err != nil {
 		return nil, err
