@@ -388,8 +388,9 @@ func (l *Loop) scoreRows(f *frame.Frame, from int64) error {
 	return nil
 }
 
-// Compute is one tick's batch work on a window frame (merged klines): features.Apply, then
-// train.Score with models, then the signal generators, each over every row.
+// Compute runs the batch steps over a frame of merged klines: features.Apply, train.Score with
+// models over every row, then the signal generators. A tick does the same except that it
+// scores only the re-fetched rows (Loop.scoreRows); tests use Compute as the batch reference.
 func Compute(f *frame.Frame, feats []gen.Step, models []*train.File, sigs []gen.Step) error {
 	if _, err := features.Apply(f, feats); err != nil {
 		return fmt.Errorf("features: %w", err)
