@@ -170,8 +170,8 @@ type Result struct {
 	Overwritten int
 	// ModelGeneration is the model set the scores come from (1 = loaded at start).
 	ModelGeneration int
-	// Band is the last row's score band per the first score_notification_model output (0 and
-	// nil without one, or without a score).
+	// BandNo and Band are the last row's score band per the first score_notification_model
+	// output (0 and nil without one, or without a score).
 	BandNo int
 	Band   *scores.Band
 	// Stale is set when the last closed bar is older than two intervals: its signals are not
@@ -202,9 +202,11 @@ func (l *Loop) Start(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cold start: %w", err)
 	}
-	if l.window.Len() < l.minRows {
-		return nil, fmt.Errorf("cold start: %d closed bars from %s, the window needs predict_length + features_horizon = %d",
-			l.window.Len(), since.Format(time.DateTime), l.minRows)
+	switch {
+	case l.window.Len() == 0:
+		return nil, fmt.Errorf("cold start: no closed bar from %s on", since.Format(time.DateTime))
+	case l.window.Len() < l.minRows: // missing bars (an exchange halt) are empty grid rows
+		l.log.Warn("cold start: fewer bars than the window", "bars", l.window.Len(), "window", l.minRows, "gaps", len(res.Gaps))
 	}
 	if err := l.checkWarmup(); err != nil {
 		return nil, err
@@ -283,7 +285,7 @@ func (l *Loop) Tick(ctx context.Context) (*Result, error) {
 	}
 	newLast, _ := l.window.Last()
 	if want := cur.Add(-l.step); newLast.Before(want) {
-		app.Gaps = append(app.Gaps, Gap{From: newLast.Add(l.step), Rows: int(want.Sub(newLast) / l.step)})
+		l.log.Warn("the last closed bars are not served yet", "last", newLast.Format(time.DateTime), "missing", int(want.Sub(newLast)/l.step))
 	}
 	for _, g := range app.Gaps {
 		l.log.Warn("missing bars", "gap", g.String())
@@ -386,8 +388,9 @@ func (l *Loop) scoreRows(f *frame.Frame, from int64) error {
 	return nil
 }
 
-// Compute is one tick's batch work on a window frame (merged klines): features.Apply, then
-// train.Score with models, then the signal generators, each over every row.
+// Compute runs the batch steps over a frame of merged klines: features.Apply, train.Score with
+// models over every row, then the signal generators. A tick does the same except that it
+// scores only the re-fetched rows (Loop.scoreRows); tests use Compute as the batch reference.
 func Compute(f *frame.Frame, feats []gen.Step, models []*train.File, sigs []gen.Step) error {
 	if _, err := features.Apply(f, feats); err != nil {
 		return fmt.Errorf("features: %w", err)

@@ -36,7 +36,8 @@ type AppendResult struct {
 	New int
 	// Overwritten counts stored bars replaced by the response (the overlap).
 	Overwritten int
-	// Gaps lists bars missing between the previous last bar and the response, and inside it.
+	// Gaps lists bars missing after the previous last bar: before the response's first new bar
+	// and between its new bars.
 	Gaps []Gap
 	// From is the open time (ms) of the first bar of the response: rows from it on changed.
 	From int64
@@ -132,7 +133,9 @@ func (w *Window) Append(ks []exchange.Kline) (AppendResult, error) {
 		prev = w.bars[keep-1].open
 	}
 	for _, b := range nb {
-		if missing := (b.open-prev)/w.step - 1; hasPrev && missing > 0 {
+		// A gap is reported once: when it is first seen after the previous last bar (a re-fetched
+		// overlap shows gaps already reported).
+		if missing := (b.open-prev)/w.step - 1; hasPrev && missing > 0 && b.open > prevLast {
 			res.Gaps = append(res.Gaps, Gap{From: time.UnixMilli(prev + w.step).UTC(), Rows: int(missing)})
 		}
 		prev, hasPrev = b.open, true

@@ -55,6 +55,8 @@ func TestWindowAppend(t *testing.T) {
 		{name: "gap before and inside the response", max: 10, have: bars(0, 1), add: bars(3, 4, 7),
 			want: "0:100 1:101 3:103 4:104 7:107",
 			res:  AppendResult{New: 3, Gaps: []Gap{{From: time.UnixMilli(2 * minute).UTC(), Rows: 1}, {From: time.UnixMilli(5 * minute).UTC(), Rows: 2}}, From: 3 * minute}},
+		{name: "a gap inside the re-fetched overlap is not reported again", max: 10, have: bars(0, 1, 3, 4), add: bars(1, 3, 4, 5),
+			want: "0:100 1:101 3:103 4:104 5:105", res: AppendResult{New: 1, Overwritten: 3, From: minute}},
 		{name: "trimmed to max", max: 3, have: bars(0, 1, 2), add: bars(2, 3, 4), want: "2:102 3:103 4:104", res: AppendResult{New: 2, Overwritten: 1, From: 2 * minute}},
 		{name: "only old bars", max: 10, have: bars(0, 1, 2), add: bars(1, 2), want: "0:100 1:101 2:102", res: AppendResult{Overwritten: 2, From: minute}},
 		{name: "duplicated bar", max: 10, have: bars(0, 1), add: bars(2, 3, 3, 4), want: "0:100 1:101",
