@@ -75,7 +75,7 @@ CREATE TABLE paper_fill (
 	reason     TEXT NOT NULL,    -- exit reason ('' for an entry)
 	profit     REAL NOT NULL,    -- net profit of the round trip an exit closes (0 for an entry)
 	profit_pct REAL NOT NULL,    -- 100 * profit / quote committed at entry
-	equity     REAL NOT NULL,    -- account equity after the fill
+	equity     REAL NOT NULL,    -- account equity at the close of the fill's bar
 	PRIMARY KEY (trader, seq)
 ) STRICT;
 

@@ -23,7 +23,8 @@ type PaperFill struct {
 	Price, Qty, Fee float64
 	Reason          string
 	// Profit is the net profit of the round trip an exit closes (0 for an entry), ProfitPct
-	// 100 × Profit / the quote committed at entry, Equity the account after the fill.
+	// 100 × Profit / the quote committed at entry, Equity the account at the close of the
+	// fill's bar.
 	Profit, ProfitPct, Equity float64
 }
 
