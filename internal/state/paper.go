@@ -40,22 +40,27 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (trader, time) DO NOTHING`,
 	return n == 1, err
 }
 
-// PaperBars returns trader's bars in time order.
-func (t *Tx) PaperBars(ctx context.Context, trader string) ([]PaperBar, error) {
+// PaperBars calls fn with each of trader's bars in time order, without holding them all
+// (a year of 1m bars is half a million rows); an error from fn stops the scan and is returned.
+func (t *Tx) PaperBars(ctx context.Context, trader string, fn func(PaperBar) error) error {
 	rows, err := t.tx.QueryContext(ctx, `SELECT time, open, high, low, close, decision FROM paper_bar WHERE trader = ? ORDER BY time`, trader)
 	if err != nil {
-		return nil, fmt.Errorf("state: paper bars %s: %w", trader, err)
+		return fmt.Errorf("state: paper bars %s: %w", trader, err)
 	}
 	defer rows.Close()
-	var out []PaperBar
 	for rows.Next() {
 		var b PaperBar
 		if err := rows.Scan(&b.Time, &b.Open, &b.High, &b.Low, &b.Close, &b.Decision); err != nil {
-			return nil, fmt.Errorf("state: paper bars %s: %w", trader, err)
+			return fmt.Errorf("state: paper bars %s: %w", trader, err)
 		}
-		out = append(out, b)
+		if err := fn(b); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("state: paper bars %s: %w", trader, err)
+	}
+	return nil
 }
 
 // AddPaperFill stores one of trader's fills (its Seq must be new).

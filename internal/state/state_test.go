@@ -440,8 +440,9 @@ func TestPaperBarsAndFillsRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = d.View(ctx, func(tx *Tx) error {
-		bars, err := tx.PaperBars(ctx, "p")
-		if err != nil || len(bars) != 1 || bars[0] != b1 {
+		var bars []PaperBar
+		collect := func(b PaperBar) error { bars = append(bars, b); return nil }
+		if err := tx.PaperBars(ctx, "p", collect); err != nil || len(bars) != 1 || bars[0] != b1 {
 			t.Errorf("bars %+v, %v", bars, err)
 		}
 		fills, err := tx.PaperFills(ctx, "p", 0, 1<<62)
@@ -451,8 +452,9 @@ func TestPaperBarsAndFillsRoundTrip(t *testing.T) {
 		if fills, _ := tx.PaperFills(ctx, "p", 150_000, 180_001); len(fills) != 1 || fills[0].Seq != 2 {
 			t.Errorf("fills in [150000, 180001): %+v", fills)
 		}
-		if other, _ := tx.PaperBars(ctx, "q"); len(other) != 0 {
-			t.Errorf("another trader sees %d bars", len(other))
+		bars = nil
+		if err := tx.PaperBars(ctx, "q", collect); err != nil || len(bars) != 0 {
+			t.Errorf("another trader sees %d bars, %v", len(bars), err)
 		}
 		return nil
 	})

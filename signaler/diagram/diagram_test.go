@@ -317,3 +317,27 @@ func TestRealDayPNG(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderDay measures one daily diagram: a real day of 1m bars resampled to 5min
+// and drawn.
+func BenchmarkRenderDay(b *testing.B) {
+	kl := sharedtest.ReadKlines(b, "BTCUSDT-1m-2024-01-01_2024-06-25.csv.gz", 1440)
+	s := &Series{}
+	for _, k := range kl {
+		s.Time = append(s.Time, k.OpenTime)
+		s.Open, s.High = append(s.Open, k.Float(b, 0)), append(s.High, k.Float(b, 1))
+		s.Low, s.Close = append(s.Low, k.Float(b, 2)), append(s.Close, k.Float(b, 3))
+	}
+	s.Score = backtest.MeanDistance(s.Close, 60, 10)
+	b.ReportAllocs()
+	for b.Loop() {
+		rs, err := Resample(s, 5*time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := PNG(&buf, Tail(rs, 288), nil, Chart{Symbol: "BTCUSDT"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

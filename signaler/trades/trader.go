@@ -73,21 +73,29 @@ func (t *Trader) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("paper trader %s: %w", t.cfg.Name, err)
 	}
-	var bars []state.PaperBar
-	var stored []state.PaperFill
+	var n int
+	var last int64
 	err = t.db.View(ctx, func(tx *state.Tx) error {
 		var err error
-		if bars, err = tx.PaperBars(ctx, t.cfg.Name); err != nil {
-			return err
-		}
-		stored, err = tx.PaperFills(ctx, t.cfg.Name, math.MinInt64, math.MaxInt64)
+		n, last, err = t.replay(ctx, tx, p)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	n := 0
-	for _, b := range bars {
+	t.paper, t.seq, t.last = p, n, last
+	return nil
+}
+
+// replay gives p the stored bars, checking its fills against the stored ones; it returns the
+// number of fills and the last bar's time (math.MinInt64 when there is none).
+func (t *Trader) replay(ctx context.Context, tx *state.Tx, p *backtest.Paper) (n int, last int64, err error) {
+	stored, err := tx.PaperFills(ctx, t.cfg.Name, math.MinInt64, math.MaxInt64)
+	if err != nil {
+		return 0, 0, err
+	}
+	last = math.MinInt64
+	err = tx.PaperBars(ctx, t.cfg.Name, func(b state.PaperBar) error {
 		ex, err := p.OnBar(backtest.Bar{Time: b.Time, Open: b.Open, High: b.High, Low: b.Low, Close: b.Close}, backtest.Signal(b.Decision))
 		if err != nil {
 			return fmt.Errorf("paper trader %s: stored bar %s: %w", t.cfg.Name, frame.FormatTime(b.Time), err)
@@ -99,16 +107,14 @@ func (t *Trader) reload(ctx context.Context) error {
 			}
 			n++
 		}
+		last = b.Time
+		return nil
+	})
+	if err == nil && n != len(stored) {
+		err = fmt.Errorf("%w: %s: the bars give %d fills, %d are stored (was the fill model changed? use a new output name)",
+			ErrReplay, t.cfg.Name, n, len(stored))
 	}
-	if n != len(stored) {
-		return fmt.Errorf("%w: %s: %d bars give %d fills, %d are stored (was the fill model changed? use a new output name)",
-			ErrReplay, t.cfg.Name, len(bars), n, len(stored))
-	}
-	t.paper, t.seq, t.last = p, n, math.MinInt64
-	if len(bars) > 0 {
-		t.last = bars[len(bars)-1].Time
-	}
-	return nil
+	return n, last, err
 }
 
 // sameFill reports whether a replayed execution is the stored fill (same bar, side, price

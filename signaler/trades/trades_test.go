@@ -115,6 +115,9 @@ func TestParityWithBacktest(t *testing.T) {
 	tp := realTape(t)
 	for name, m := range models() {
 		t.Run(name, func(t *testing.T) {
+			if testing.Short() && name != "close+stops" {
+				t.Skip("-short: one fill model")
+			}
 			want, err := backtest.Run(&tp.bars, tp.signals(), m)
 			if err != nil {
 				t.Fatal(err)
@@ -309,5 +312,64 @@ func TestPublishRejectsMissingColumns(t *testing.T) {
 	}
 	if _, err := Open(ctx, Config{Name: "x"}, db); err == nil {
 		t.Error("a config without signal columns was accepted")
+	}
+}
+
+// BenchmarkPublishBar measures one tick of one bar: the fill model and the state transaction.
+func BenchmarkPublishBar(b *testing.B) {
+	tp := realTape(b)
+	db := openDB(b, state.Path(b.TempDir()))
+	defer db.Close()
+	tr, err := Open(context.Background(), cfgOf(backtest.DefaultModel()), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := make([]*frame.Frame, tp.bars.Len())
+	for i := range frames {
+		frames[i] = tp.frame(b, i, i+1)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == len(frames) {
+			b.StopTimer()
+			// Shift the day forward so the bars stay new.
+			for k := range tp.bars.Time {
+				tp.bars.Time[k] += 1440 * minute
+			}
+			i = 0
+			b.StartTimer()
+		}
+		if err := tr.Publish(context.Background(), &signaler.Result{Rows: frames[i]}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkOpenReplayYear measures a restart: a year of stored 1m bars replayed.
+func BenchmarkOpenReplayYear(b *testing.B) {
+	ctx := context.Background()
+	db := openDB(b, state.Path(b.TempDir()))
+	defer db.Close()
+	err := db.Tick(ctx, func(tx *state.Tx) error {
+		p := 100.0
+		for i := range 365 * 1440 {
+			p *= 1 + 0.001*math.Sin(float64(i)/50)
+			if _, err := tx.AddPaperBar(ctx, "y", state.PaperBar{Time: int64(i) * minute, Open: p, High: p * 1.001, Low: p * 0.999, Close: p}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := Config{Name: "y", Buy: "b", Sell: "s", Model: backtest.Model{FeeBps: 10, Size: 1, Equity: 1000, Fill: backtest.Close}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Open(ctx, cfg, db); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
