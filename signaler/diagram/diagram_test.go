@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -338,6 +339,34 @@ func BenchmarkRenderDay(b *testing.B) {
 		var buf bytes.Buffer
 		if err := PNG(&buf, Tail(rs, 288), nil, Chart{Symbol: "BTCUSDT"}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	// ITB's sample: diagram_notification_model with 1D, trade_score, ±0.015, 5min × 288.
+	raw := `{"diagram_notification":true,"notification_freq":"1D","score_column_names":"trade_score","score_thresholds":[-0.015,0.015],"resampling_freq":"5min","nrows":288}`
+	c, err := ParseConfig([]byte(raw), "output_sets[1].config", time.Minute, "BTCUSDT")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NotificationFreq != 24*time.Hour || c.ResamplingFreq != 5*time.Minute || c.NRows != 288 || c.Score != "trade_score" ||
+		len(c.Chart.Thresholds) != 2 || c.Chart.Thresholds[1] != 0.015 || c.Chart.Symbol != "BTCUSDT" || c.Name != "output_sets[1].config" {
+		t.Errorf("config %+v", c)
+	}
+	if c, err := ParseConfig([]byte(`{"score_column_names":["a","b"],"resampling_freq":"1h","nrows":168}`), "k", time.Hour, "X"); err != nil || c.Score != "a" || c.NotificationFreq != 24*time.Hour {
+		t.Errorf("list of names, default notification_freq: %+v, %v", c, err)
+	}
+	for _, c := range []struct{ raw, key string }{
+		{`{"score_column_names":"s","resampling_freq":"5min"}`, "k.nrows"},
+		{`{"score_column_names":"s","resampling_freq":"5x","nrows":3}`, "k.resampling_freq"},
+		{`{"resampling_freq":"5min","nrows":3}`, "k.score_column_names"},
+		{`{"score_column_names":"s","resampling_freq":"5min","nrows":3,"notification_freq":"1M"}`, "k.notification_freq"},
+		{`[1]`, "k"},
+	} {
+		_, err := ParseConfig([]byte(c.raw), "k", time.Minute, "X")
+		if err == nil || !strings.Contains(err.Error(), `"`+c.key+`"`) {
+			t.Errorf("%s: error %v does not name %q", c.raw, err, c.key)
 		}
 	}
 }
