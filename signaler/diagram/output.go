@@ -104,7 +104,8 @@ func (o *Output) Add(f *frame.Frame) error {
 	return nil
 }
 
-// trim drops rows older than Span before the last row, copying when half the capacity is dead.
+// trim drops rows older than Span before the last row. It reslices: append moves the live
+// rows to a new array when the old one is full, so memory stays within about twice Span.
 func (o *Output) trim() {
 	h := &o.hist
 	n := h.Len()
@@ -116,14 +117,10 @@ func (o *Output) trim() {
 	for i < n && h.Time[i] <= cut {
 		i++
 	}
-	if i == 0 {
-		return
-	}
-	keep := func(v []float64) []float64 { return append([]float64(nil), v[i:]...) }
-	h.Time = append([]int64(nil), h.Time[i:]...)
-	h.Open, h.High, h.Low, h.Close, h.Score = keep(h.Open), keep(h.High), keep(h.Low), keep(h.Close), keep(h.Score)
+	h.Time = h.Time[i:]
+	h.Open, h.High, h.Low, h.Close, h.Score = h.Open[i:], h.High[i:], h.Low[i:], h.Close[i:], h.Score[i:]
 	for j := range h.MAs {
-		h.MAs[j] = keep(h.MAs[j])
+		h.MAs[j] = h.MAs[j][i:]
 	}
 }
 
