@@ -85,12 +85,12 @@ func cfgOf(m backtest.Model) Config {
 	return Config{Name: "trader_simulation#0", Buy: "buy_signal", Sell: "sell_signal", Model: m}
 }
 
-// feed publishes rows [from, to) in ticks of 1..7 rows, each tick repeating the previous
-// tick's last row (the loop's overlap), as the service would.
-func feed(t testing.TB, tr *Trader, tp *tape, from, to int) {
+// feed publishes rows [from, to) in ticks of 1..maxRows rows, each tick repeating the
+// previous tick's last row (the loop's overlap), as the service would.
+func feed(t testing.TB, tr *Trader, tp *tape, from, to, maxRows int) {
 	ctx := context.Background()
 	for i, k := from, 0; i < to; k++ {
-		j := min(i+1+k%7, to)
+		j := min(i+1+k%maxRows, to)
 		lo := max(i-1, 0)
 		r := &signaler.Result{Now: time.UnixMilli(tp.bars.Time[j-1] + minute).UTC(), Rows: tp.frame(t, lo, j)}
 		if err := tr.Publish(ctx, r); err != nil {
@@ -113,9 +113,11 @@ func models() map[string]backtest.Model {
 // simulate runs) gives on the same bars and signals, and stores their fills.
 func TestParityWithBacktest(t *testing.T) {
 	tp := realTape(t)
+	// next-open is fed bar by bar, the others in ticks of up to 7 bars.
+	chunk := map[string]int{"next-open": 1, "close+stops": 7, "short": 7}
 	for name, m := range models() {
 		t.Run(name, func(t *testing.T) {
-			if testing.Short() && name != "close+stops" {
+			if testing.Short() && name != "next-open" {
 				t.Skip("-short: one fill model")
 			}
 			want, err := backtest.Run(&tp.bars, tp.signals(), m)
@@ -131,7 +133,7 @@ func TestParityWithBacktest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			feed(t, tr, tp, 0, tp.bars.Len())
+			feed(t, tr, tp, 0, tp.bars.Len(), chunk[name])
 			if got := tr.Trades(); !reflect.DeepEqual(got, want.Trades) {
 				t.Fatalf("trades differ:\npaper    %+v\nbacktest %+v", got[:min(3, len(got))], want.Trades[:3])
 			}
@@ -184,7 +186,7 @@ func TestRestartMidDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed(t, tr, tp, 0, tp.bars.Len())
+	feed(t, tr, tp, 0, tp.bars.Len(), 7)
 
 	path := state.Path(t.TempDir())
 	db := openDB(t, path)
@@ -193,7 +195,7 @@ func TestRestartMidDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	cut := 13*60 + 37
-	feed(t, first, tp, 0, cut)
+	feed(t, first, tp, 0, cut, 7)
 	db.Close()
 	db = openDB(t, path)
 	defer db.Close()
@@ -201,7 +203,7 @@ func TestRestartMidDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed(t, second, tp, cut-5, tp.bars.Len()) // the first tick after the restart overlaps
+	feed(t, second, tp, cut-5, tp.bars.Len(), 7) // the first tick after the restart overlaps
 
 	if !reflect.DeepEqual(second.Trades(), tr.Trades()) {
 		t.Fatal("trades after a restart differ from an uninterrupted run")
@@ -255,7 +257,7 @@ func TestMessagesHandTape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed(t, tr, tp, 0, tp.bars.Len())
+	feed(t, tr, tp, 0, tp.bars.Len(), 1)
 	msgs, err := db.Messages(ctx)
 	if err != nil {
 		t.Fatal(err)
