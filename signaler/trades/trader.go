@@ -132,9 +132,11 @@ func (t *Trader) Signals(ctx context.Context, r *signaler.Result) error { return
 
 // Publish implements signaler.Output: every row of r.Rows newer than the last bar given goes
 // through the fill model with the decision of its signal columns (both or neither: none),
-// and in one state transaction the bars, the fills and their messages are stored. If the
-// transaction fails, the account is rebuilt from the database and the error returned, so
-// the same rows can be given again.
+// and in one state transaction the bars, the fills and their messages are stored. A bar the
+// fill model refuses (a missing or non-positive price) ends the tick: the rows before it are
+// stored and the error names it; a later tick goes on after it. If the transaction fails,
+// the account is rebuilt from the database and the error returned, so the same rows can be
+// given again.
 func (t *Trader) Publish(ctx context.Context, r *signaler.Result) error {
 	if r.Rows == nil || r.Rows.Len() == 0 {
 		return nil
@@ -145,6 +147,7 @@ func (t *Trader) Publish(ctx context.Context, r *signaler.Result) error {
 	}
 	var bars []state.PaperBar
 	var fills []state.PaperFill
+	var bad error
 	for i, ts := range r.Rows.Time {
 		if ts <= t.last {
 			continue
@@ -153,19 +156,21 @@ func (t *Trader) Publish(ctx context.Context, r *signaler.Result) error {
 			Decision: int(backtest.Decide(cols[4][i] == 1, cols[5][i] == 1))}
 		ex, err := t.paper.OnBar(backtest.Bar{Time: ts, Open: b.Open, High: b.High, Low: b.Low, Close: b.Close}, backtest.Signal(b.Decision))
 		if err != nil {
-			return t.abort(ctx, fmt.Errorf("paper trader %s: bar %s: %w", t.cfg.Name, frame.FormatTime(ts), err))
+			// Paper refuses a bad bar before changing anything: keep the rows before it.
+			bad = fmt.Errorf("paper trader %s: bar %s: %w", t.cfg.Name, frame.FormatTime(ts), err)
+			break
 		}
 		t.last = ts
 		bars = append(bars, b)
 		fills = append(fills, t.record(ex)...)
 	}
 	if len(bars) == 0 {
-		return nil
+		return bad
 	}
 	if err := t.db.Tick(ctx, func(tx *state.Tx) error { return t.store(ctx, tx, bars, fills) }); err != nil {
-		return t.abort(ctx, err)
+		return t.abort(ctx, errors.Join(bad, err))
 	}
-	return nil
+	return bad
 }
 
 // abort rebuilds the account from the database after a failed tick and returns err.

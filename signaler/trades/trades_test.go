@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,6 +296,37 @@ func TestMessagesHandTape(t *testing.T) {
 	marks, err := tr.Marks(ctx, day0, day0+2*minute)
 	if err != nil || len(marks) != 2 || !marks[0].Buy || marks[1].Buy || marks[1].Price != 110 {
 		t.Errorf("marks %+v, %v", marks, err)
+	}
+}
+
+// TestBadBarKeepsTheRowsBeforeIt: a NaN close stops the tick with an error naming the bar;
+// the bars before it are stored and the next tick goes on.
+func TestBadBarKeepsTheRowsBeforeIt(t *testing.T) {
+	ctx := context.Background()
+	tp := handTape()
+	tp.bars.Close[2] = math.NaN()
+	db := openDB(t, state.Path(t.TempDir()))
+	defer db.Close()
+	tr, err := Open(ctx, cfgOf(backtest.Model{FeeBps: 10, Size: 1, Equity: 1000, Fill: backtest.Close}), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tr.Publish(ctx, &signaler.Result{Rows: tp.frame(t, 0, 4)})
+	if !errors.Is(err, backtest.ErrBars) || !strings.Contains(err.Error(), "2024-03-01 00:02") {
+		t.Fatalf("got %v, want ErrBars naming 2024-03-01 00:02", err)
+	}
+	if err := tr.Publish(ctx, &signaler.Result{Rows: tp.frame(t, 3, 6)}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_ = db.View(ctx, func(tx *state.Tx) error {
+		return tx.PaperBars(ctx, "trader_simulation#0", func(state.PaperBar) error { n++; return nil })
+	})
+	if n != 5 {
+		t.Errorf("%d bars stored, want 5 (all but the bad one)", n)
+	}
+	if fills, _ := tr.Fills(ctx, math.MinInt64, math.MaxInt64); len(fills) != 4 {
+		t.Errorf("%d fills, want 4", len(fills))
 	}
 }
 
