@@ -51,6 +51,36 @@ CREATE TABLE outbox (
 
 CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL AND failed_at IS NULL;
 `},
+	{2, "paper trader bars and fills", `
+CREATE TABLE paper_bar (
+	trader   TEXT NOT NULL,    -- the trader_simulation output, e.g. "trader_simulation#0"
+	time     INTEGER NOT NULL, -- bar open time, Unix ms
+	open     REAL NOT NULL,
+	high     REAL NOT NULL,
+	low      REAL NOT NULL,
+	close    REAL NOT NULL,
+	decision INTEGER NOT NULL CHECK (decision IN (0, 1, 2)), -- none, buy, sell (at the bar's close)
+	PRIMARY KEY (trader, time)
+) STRICT;
+
+CREATE TABLE paper_fill (
+	trader     TEXT NOT NULL,
+	seq        INTEGER NOT NULL, -- 1, 2, 3, ... per trader
+	time       INTEGER NOT NULL, -- open time of the bar the fill happened in, Unix ms
+	side       TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+	entry      INTEGER NOT NULL CHECK (entry IN (0, 1)),
+	price      REAL NOT NULL,    -- market price before slippage
+	qty        REAL NOT NULL,
+	fee        REAL NOT NULL,
+	reason     TEXT NOT NULL,    -- exit reason ('' for an entry)
+	profit     REAL NOT NULL,    -- net profit of the round trip an exit closes (0 for an entry)
+	profit_pct REAL NOT NULL,    -- 100 * profit / quote committed at entry
+	equity     REAL NOT NULL,    -- account equity at the close of the fill's bar
+	PRIMARY KEY (trader, seq)
+) STRICT;
+
+CREATE INDEX paper_fill_time ON paper_fill (trader, time);
+`},
 }
 
 // migrate brings the schema up to the last of migs, each step in its own transaction with

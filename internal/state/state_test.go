@@ -35,7 +35,7 @@ func TestOpenCreatesWALDatabaseAtCurrentVersion(t *testing.T) {
 	path := Path(t.TempDir())
 	d := open(t, path)
 	v, err := d.SchemaVersion(ctx)
-	if err != nil || v != len(migrations) || v != 1 {
+	if err != nil || v != len(migrations) || v != 2 {
 		t.Fatalf("version %d, %v; want %d", v, err, len(migrations))
 	}
 	var mode string
@@ -52,7 +52,7 @@ func TestOpenCreatesWALDatabaseAtCurrentVersion(t *testing.T) {
 	// Reopening applies nothing and keeps the version.
 	d.Close()
 	d2 := open(t, path)
-	if v, _ := d2.SchemaVersion(ctx); v != 1 {
+	if v, _ := d2.SchemaVersion(ctx); v != len(migrations) {
 		t.Fatalf("reopened at version %d", v)
 	}
 }
@@ -256,7 +256,7 @@ func TestEnqueueRejectsBadNotifications(t *testing.T) {
 	}
 }
 
-var ledgerV2 = migration{2, "ledger (test)", `CREATE TABLE ledger (id INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;`}
+var ledgerV2 = migration{len(migrations) + 1, "ledger (test)", `CREATE TABLE ledger (id INTEGER PRIMARY KEY, note TEXT NOT NULL) STRICT;`}
 
 func TestMigrationsForwardAndTooNew(t *testing.T) {
 	ctx := context.Background()
@@ -277,8 +277,8 @@ func TestMigrationsForwardAndTooNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := d.SchemaVersion(ctx); v != 2 {
-		t.Fatalf("version %d after migration, want 2", v)
+	if v, _ := d.SchemaVersion(ctx); v != len(v2) {
+		t.Fatalf("version %d after migration, want %d", v, len(v2))
 	}
 	if _, err := d.sql.ExecContext(ctx, `INSERT INTO ledger (note) VALUES ('x')`); err != nil {
 		t.Fatal(err)
@@ -296,7 +296,7 @@ func TestMigrationsForwardAndTooNew(t *testing.T) {
 	if !errors.Is(err, ErrSchemaTooNew) {
 		t.Fatalf("got %v, want ErrSchemaTooNew", err)
 	}
-	for _, want := range []string{path, "version 2", "up to 1"} {
+	for _, want := range []string{path, fmt.Sprintf("version %d", len(v2)), fmt.Sprintf("up to %d", len(migrations))} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
@@ -336,7 +336,7 @@ func TestSQLite3CanReadWhileOpen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sqlite3: %v\n%s", err, out)
 	}
-	want := "BTCUSDT|2024-03-01T12:00:00.000Z\ntext|scores#0@2024-03-01T12:01|1\n1\n"
+	want := fmt.Sprintf("BTCUSDT|2024-03-01T12:00:00.000Z\ntext|scores#0@2024-03-01T12:01|1\n%d\n", len(migrations))
 	if string(out) != want {
 		t.Fatalf("sqlite3 printed\n%s\nwant\n%s", out, want)
 	}
@@ -411,4 +411,51 @@ func TestTwoWritersOnOneFile(t *testing.T) {
 	if p, _ := b.Pending(ctx); p != 2*n {
 		t.Errorf("pending %d, want %d", p, 2*n)
 	}
+}
+
+func TestPaperBarsAndFillsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, Path(t.TempDir()))
+	b1 := PaperBar{Time: 60_000, Open: 1, High: 2, Low: 0.5, Close: 1.5, Decision: 1}
+	f1 := PaperFill{Seq: 1, Time: 120_000, Side: "BUY", Entry: true, Price: 1.6, Qty: 10, Fee: 0.016, Equity: 999.98}
+	f2 := PaperFill{Seq: 2, Time: 180_000, Side: "SELL", Price: 1.7, Qty: 10, Fee: 0.017, Reason: "signal", Profit: 0.967, ProfitPct: 6.04, Equity: 1000.9}
+	err := d.Tick(ctx, func(tx *Tx) error {
+		for i, b := range []PaperBar{b1, b1} {
+			added, err := tx.AddPaperBar(ctx, "p", b)
+			if err != nil || added != (i == 0) {
+				t.Errorf("bar %d: added %v, %v", i, added, err)
+			}
+		}
+		for _, f := range []PaperFill{f1, f2} {
+			if err := tx.AddPaperFill(ctx, "p", f); err != nil {
+				return err
+			}
+		}
+		if err := tx.AddPaperFill(ctx, "p", f1); err == nil {
+			t.Error("a repeated fill seq was stored")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d.View(ctx, func(tx *Tx) error {
+		var bars []PaperBar
+		collect := func(b PaperBar) error { bars = append(bars, b); return nil }
+		if err := tx.PaperBars(ctx, "p", collect); err != nil || len(bars) != 1 || bars[0] != b1 {
+			t.Errorf("bars %+v, %v", bars, err)
+		}
+		fills, err := tx.PaperFills(ctx, "p", 0, 1<<62)
+		if err != nil || len(fills) != 2 || fills[0] != f1 || fills[1] != f2 {
+			t.Errorf("fills %+v, %v", fills, err)
+		}
+		if fills, _ := tx.PaperFills(ctx, "p", 150_000, 180_001); len(fills) != 1 || fills[0].Seq != 2 {
+			t.Errorf("fills in [150000, 180001): %+v", fills)
+		}
+		bars = nil
+		if err := tx.PaperBars(ctx, "q", collect); err != nil || len(bars) != 0 {
+			t.Errorf("another trader sees %d bars, %v", len(bars), err)
+		}
+		return nil
+	})
 }
