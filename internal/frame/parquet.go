@@ -314,10 +314,7 @@ func readParquetRows(pf *parquet.File, path string, opt ReadOptions, groups []pa
 		rows += int(rg.NumRows())
 	}
 	times := make([]int64, 0, rows)
-	data := make([][]float64, len(srcs))
-	for i := range data {
-		data[i] = make([]float64, 0, rows)
-	}
+	data := columnBlock(len(srcs), rows)
 	for g, rg := range groups {
 		chunks := rg.ColumnChunks()
 		if times, err = readTimeChunk(chunks[timeSrc.leaf], timeSrc, times); err != nil {
@@ -364,6 +361,18 @@ func readParquetRows(pf *parquet.File, path string, opt ReadOptions, groups []pa
 		}
 	}
 	return f, nil
+}
+
+// columnBlock returns n empty columns of capacity rows, carved from one allocation backed by
+// huge pages where the system allows (see adviseHuge).
+func columnBlock(n, rows int) [][]float64 {
+	block := make([]float64, n*rows)
+	adviseHuge(block)
+	data := make([][]float64, n)
+	for i := range data {
+		data[i] = block[i*rows : i*rows : (i+1)*rows]
+	}
+	return data
 }
 
 // parquetSources resolves the time column and the selected data columns of pf.
