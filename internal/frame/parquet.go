@@ -191,33 +191,13 @@ func writeColumnRows(rg *parquet.ConcurrentRowGroupWriter, times []int64, cols [
 	for ci, c := range cols {
 		switch {
 		case c.data == nil: // the time column
-			for i, t := range times[a:b] {
-				vals[i] = parquet.Int64Value(t*1e6).Level(0, 0, ci)
-			}
+			fillTimes(vals, times[a:b], ci)
 		case c.kind == Bool:
-			for i, v := range c.data[a:b] {
-				if math.IsNaN(v) {
-					vals[i] = parquet.NullValue().Level(0, 0, ci)
-				} else {
-					vals[i] = parquet.BooleanValue(v != 0).Level(0, 1, ci)
-				}
-			}
+			fillBools(vals, c.data[a:b], ci)
 		case c.isInt:
-			for i, v := range c.data[a:b] {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					vals[i] = parquet.NullValue().Level(0, 0, ci)
-				} else {
-					vals[i] = parquet.Int64Value(int64(v)).Level(0, 1, ci)
-				}
-			}
+			fillInts(vals, c.data[a:b], ci)
 		default:
-			for i, v := range c.data[a:b] {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					vals[i] = parquet.NullValue().Level(0, 0, ci)
-				} else {
-					vals[i] = parquet.DoubleValue(RoundDecimals(v, prec)).Level(0, 1, ci)
-				}
-			}
+			fillDoubles(vals, c.data[a:b], ci, prec)
 		}
 		if _, err := cws[ci].WriteRowValues(vals); err != nil {
 			return fmt.Errorf("column %q: %w", c.name, err)
