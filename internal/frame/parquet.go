@@ -132,10 +132,12 @@ func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.GenericWrite
 }
 
 // writeRowGroups writes all rows as row groups of ParquetRowGroupRows, encoding a few in
-// parallel and committing them in order.
+// parallel and committing them in order. Each worker reuses its row group writer (a commit
+// resets it and keeps its buffers, as parquet-go's own sequential writer does).
 func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColumn, prec int) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	bufs := make([][]parquet.Value, workers)
+	rgs := make([]*parquet.ConcurrentRowGroupWriter, workers)
 	for lo := 0; lo < len(times); lo += workers * ParquetRowGroupRows {
 		var batch []*parquet.ConcurrentRowGroupWriter
 		errs := make([]error, workers)
@@ -146,7 +148,10 @@ func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColu
 				break
 			}
 			b := min(a+ParquetRowGroupRows, len(times))
-			rg := pw.BeginRowGroup()
+			if rgs[k] == nil {
+				rgs[k] = pw.BeginRowGroup()
+			}
+			rg := rgs[k]
 			batch = append(batch, rg)
 			wg.Add(1)
 			go func() {
