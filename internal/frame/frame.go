@@ -219,8 +219,4 @@ func NaNs(n int) []float64 {
 
 // MakeFloats returns a new zeroed slice of n values for a large column: where the system
 // allows, its memory is backed by huge pages (far fewer page faults when it is first written).
-func MakeFloats(n int) []float64 {
-	out := make([]float64, n)
-	adviseHuge(out)
-	return out
-}
+func MakeFloats(n int) []float64 { return makeHuge(n) }

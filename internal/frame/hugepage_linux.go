@@ -26,3 +26,18 @@ func adviseHuge(s []float64) {
 	}
 	_ = syscall.Madvise(unsafe.Slice((*byte)(unsafe.Add(base, a-p)), b-a), 14) // MADV_HUGEPAGE
 }
+
+// makeHuge returns a zeroed slice of n values; a large one starts on a huge-page boundary, so
+// all of it but the last partial huge page is backed by huge pages. The skipped head (under
+// 2 MiB) is never touched: it costs address space and heap accounting, not memory.
+func makeHuge(n int) []float64 {
+	if n*8 < 2*hugePage {
+		return make([]float64, n)
+	}
+	buf := make([]float64, n+hugePage/8)
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+	off := int((hugePage-p%hugePage)%hugePage) / 8
+	out := buf[off : off+n : off+n]
+	adviseHuge(out)
+	return out
+}

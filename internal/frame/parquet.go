@@ -351,8 +351,7 @@ func readParquetRows(pf *parquet.File, path string, opt ReadOptions, groups []pa
 // columnBlock returns n empty columns of capacity rows, carved from one allocation backed by
 // huge pages where the system allows (see adviseHuge).
 func columnBlock(n, rows int) [][]float64 {
-	block := make([]float64, n*rows)
-	adviseHuge(block)
+	block := makeHuge(n * rows)
 	data := make([][]float64, n)
 	for i := range data {
 		data[i] = block[i*rows : i*rows : (i+1)*rows]
