@@ -429,7 +429,7 @@ func Untrained(sets []Set) ([]*File, error) {
 // gather copies c at the ascending row indices idx (one block copy when they are contiguous,
 // as they are once the warm-up rows are dropped).
 func gather(c []float64, idx []int) []float64 {
-	out := make([]float64, len(idx))
+	out := frame.MakeFloats(len(idx))
 	if n := len(idx); n > 0 && idx[n-1]-idx[0] == n-1 {
 		copy(out, c[idx[0]:idx[n-1]+1])
 		return out

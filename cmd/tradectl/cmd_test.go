@@ -652,3 +652,20 @@ func TestMergeFlagsFreqMismatch(t *testing.T) {
 		t.Fatalf("no freq mismatch warning:\n%s\n%s", r.out, r.err)
 	}
 }
+
+// --cpuprofile (hidden) writes a profile that go tool pprof reads: a gzipped protobuf.
+func TestCPUProfileFlag(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	run(t, "version", "--cpuprofile", path).ok(t)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile is not gzip data: %d bytes", len(b))
+	}
+	run(t, "version", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir")).failsWith(t, "--cpuprofile")
+	if r := run(t, "--help").ok(t); strings.Contains(r.out, "cpuprofile") {
+		t.Fatalf("--cpuprofile is listed in the help:\n%s", r.out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -62,9 +63,12 @@ func (d Deps) withDefaults() Deps {
 // command was interrupted (ctx cancelled), 1 otherwise; errors are printed as one line.
 func Run(ctx context.Context, args []string, d Deps) int {
 	d = d.withDefaults()
-	root := NewRootCmd(d)
+	root, a := newRoot(d)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if perr := a.stopProfile(); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		fmt.Fprintln(d.Err, "tradectl: "+oneLine(err.Error()))
 	}
@@ -80,6 +84,7 @@ type globalOpts struct {
 	logLevel   string
 	logFormat  string
 	noProgress bool
+	cpuProfile string
 }
 
 // app carries the dependencies and global flags to every command.
@@ -87,10 +92,48 @@ type app struct {
 	deps Deps
 	opts globalOpts
 	log  *slog.Logger
+	// profile is the open --cpuprofile file, closed by stopProfile.
+	profile *os.File
+}
+
+// startProfile starts the CPU profile --cpuprofile asks for.
+func (a *app) startProfile() error {
+	if a.opts.cpuProfile == "" {
+		return nil
+	}
+	f, err := os.Create(a.opts.cpuProfile)
+	if err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	a.profile = f
+	return nil
+}
+
+// stopProfile writes and closes the CPU profile, if one was started.
+func (a *app) stopProfile() error {
+	if a.profile == nil {
+		return nil
+	}
+	pprof.StopCPUProfile()
+	err := a.profile.Close()
+	a.profile = nil
+	if err != nil {
+		return fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return nil
 }
 
 // NewRootCmd builds the command tree; nothing is global, so tests can run it in parallel.
 func NewRootCmd(d Deps) *cobra.Command {
+	root, _ := newRoot(d)
+	return root
+}
+
+func newRoot(d Deps) (*cobra.Command, *app) {
 	a := &app{deps: d}
 	root := &cobra.Command{
 		Use:   "tradectl",
@@ -119,8 +162,10 @@ offline run of all of them on a generated market.`,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			a.log, err = newLogger(d.Err, a.opts.logLevel, a.opts.logFormat)
-			return err
+			if a.log, err = newLogger(d.Err, a.opts.logLevel, a.opts.logFormat); err != nil {
+				return err
+			}
+			return a.startProfile()
 		},
 	}
 	root.SetIn(d.In)
@@ -132,6 +177,8 @@ offline run of all of them on a generated market.`,
 	pf.StringVar(&a.opts.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&a.opts.logFormat, "log-format", "text", "log format: text or json")
 	pf.BoolVar(&a.opts.noProgress, "no-progress", false, "never draw progress bars")
+	pf.StringVar(&a.opts.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the command to FILE (go tool pprof)")
+	_ = pf.MarkHidden("cpuprofile")
 	root.AddCommand(
 		newVersionCmd(a),
 		newDownloadCmd(a),
@@ -147,7 +194,7 @@ offline run of all of them on a generated market.`,
 		newCheckCmd(a),
 		newDemoCmd(a),
 	)
-	return root
+	return root, a
 }
 
 func newVersionCmd(a *app) *cobra.Command {

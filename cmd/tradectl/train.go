@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -158,11 +159,17 @@ func (a *app) runPredict(c *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
-	if err := writePredictions(c, path, outPath, m, rows-m.Len(), inHeader, scores, labels); err != nil {
-		return fmt.Errorf("predict: %w", err)
-	}
-	res, order, err := train.ScoreMetrics(m, models, a.log)
-	if err != nil {
+	// The metrics only read m, as writing does: they run while the predictions are written.
+	var res map[string]train.Metric
+	var order []string
+	metricsDone := make(chan error, 1)
+	go func() {
+		var err error
+		res, order, err = train.ScoreMetrics(m, models, a.log)
+		metricsDone <- err
+	}()
+	werr := writePredictions(c, path, outPath, m, rows-m.Len(), inHeader, scores, labels)
+	if err := cmp.Or(werr, <-metricsDone); err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
 	if err := train.WriteMetrics(outPath, res, order); err != nil {

@@ -210,9 +210,13 @@ func FiniteOrNaN(x []float64) {
 
 // NaNs returns a new slice of n NaN values.
 func NaNs(n int) []float64 {
-	out := make([]float64, n)
+	out := MakeFloats(n)
 	for i := range out {
 		out[i] = math.NaN()
 	}
 	return out
 }
+
+// MakeFloats returns a new zeroed slice of n values for a large column: where the system
+// allows, its memory is backed by huge pages (far fewer page faults when it is first written).
+func MakeFloats(n int) []float64 { return makeHuge(n) }

@@ -132,10 +132,12 @@ func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.GenericWrite
 }
 
 // writeRowGroups writes all rows as row groups of ParquetRowGroupRows, encoding a few in
-// parallel and committing them in order.
+// parallel and committing them in order. Each worker reuses its row group writer (a commit
+// resets it and keeps its buffers, as parquet-go's own sequential writer does).
 func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColumn, prec int) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	bufs := make([][]parquet.Value, workers)
+	rgs := make([]*parquet.ConcurrentRowGroupWriter, workers)
 	for lo := 0; lo < len(times); lo += workers * ParquetRowGroupRows {
 		var batch []*parquet.ConcurrentRowGroupWriter
 		errs := make([]error, workers)
@@ -146,7 +148,10 @@ func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColu
 				break
 			}
 			b := min(a+ParquetRowGroupRows, len(times))
-			rg := pw.BeginRowGroup()
+			if rgs[k] == nil {
+				rgs[k] = pw.BeginRowGroup()
+			}
+			rg := rgs[k]
 			batch = append(batch, rg)
 			wg.Add(1)
 			go func() {
@@ -191,33 +196,13 @@ func writeColumnRows(rg *parquet.ConcurrentRowGroupWriter, times []int64, cols [
 	for ci, c := range cols {
 		switch {
 		case c.data == nil: // the time column
-			for i, t := range times[a:b] {
-				vals[i] = parquet.Int64Value(t*1e6).Level(0, 0, ci)
-			}
+			fillTimes(vals, times[a:b], ci)
 		case c.kind == Bool:
-			for i, v := range c.data[a:b] {
-				if math.IsNaN(v) {
-					vals[i] = parquet.NullValue().Level(0, 0, ci)
-				} else {
-					vals[i] = parquet.BooleanValue(v != 0).Level(0, 1, ci)
-				}
-			}
+			fillBools(vals, c.data[a:b], ci)
 		case c.isInt:
-			for i, v := range c.data[a:b] {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					vals[i] = parquet.NullValue().Level(0, 0, ci)
-				} else {
-					vals[i] = parquet.Int64Value(int64(v)).Level(0, 1, ci)
-				}
-			}
+			fillInts(vals, c.data[a:b], ci)
 		default:
-			for i, v := range c.data[a:b] {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					vals[i] = parquet.NullValue().Level(0, 0, ci)
-				} else {
-					vals[i] = parquet.DoubleValue(RoundDecimals(v, prec)).Level(0, 1, ci)
-				}
-			}
+			fillDoubles(vals, c.data[a:b], ci, prec)
 		}
 		if _, err := cws[ci].WriteRowValues(vals); err != nil {
 			return fmt.Errorf("column %q: %w", c.name, err)
@@ -314,10 +299,7 @@ func readParquetRows(pf *parquet.File, path string, opt ReadOptions, groups []pa
 		rows += int(rg.NumRows())
 	}
 	times := make([]int64, 0, rows)
-	data := make([][]float64, len(srcs))
-	for i := range data {
-		data[i] = make([]float64, 0, rows)
-	}
+	data := columnBlock(len(srcs), rows)
 	for g, rg := range groups {
 		chunks := rg.ColumnChunks()
 		if times, err = readTimeChunk(chunks[timeSrc.leaf], timeSrc, times); err != nil {
@@ -364,6 +346,17 @@ func readParquetRows(pf *parquet.File, path string, opt ReadOptions, groups []pa
 		}
 	}
 	return f, nil
+}
+
+// columnBlock returns n empty columns of capacity rows, carved from one allocation backed by
+// huge pages where the system allows (see adviseHuge).
+func columnBlock(n, rows int) [][]float64 {
+	block := makeHuge(n * rows)
+	data := make([][]float64, n)
+	for i := range data {
+		data[i] = block[i*rows : i*rows : (i+1)*rows]
+	}
+	return data
 }
 
 // parquetSources resolves the time column and the selected data columns of pf.
