@@ -16,8 +16,8 @@ import (
 	"github.com/tradectl/tradectl/internal/exchange"
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/internal/gen"
+	"github.com/tradectl/tradectl/pipeline"
 	"github.com/tradectl/tradectl/signaler/scores"
-	"github.com/tradectl/tradectl/signals"
 	"github.com/tradectl/tradectl/train"
 )
 
@@ -110,18 +110,18 @@ func New(opt Options) (*Loop, error) {
 	}
 	l.minRows = c.PredictLength + c.FeaturesHorizon
 	l.window = NewWindow(l.step, l.minRows+MaxWindowExtra)
-	var err error
-	if l.features, err = features.Build("feature_sets", c.FeatureSets, features.Default); err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Path, err)
+	// The same chains and shape checks as the batch commands (features_horizon covers every
+	// feature window; label_horizon every label horizon).
+	g, err := pipeline.Build(c)
+	if err != nil {
+		return nil, err
 	}
-	if l.signals, err = gen.Build("signal_sets", c.SignalSets, signals.Default); err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Path, err)
+	l.features = g.Features
+	if l.signals, err = pipeline.Signals(c); err != nil {
+		return nil, err
 	}
 	for _, in := range gen.Inputs(l.features) {
 		l.inputs = append(l.inputs, strings.TrimPrefix(in, l.prefix+"_"))
-	}
-	if w, key := features.MaxWindow(l.features); w > c.FeaturesHorizon {
-		return nil, fmt.Errorf("%s: %w: key \"features_horizon\" (%d) is smaller than the window %d of %s", c.Path, ErrWindowShort, c.FeaturesHorizon, w, key)
 	}
 	for i, o := range c.OutputSets {
 		if o.Generator == scores.Generator && l.score == nil {
