@@ -1,9 +1,6 @@
 package features
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/internal/gen"
@@ -31,11 +28,3 @@ func MaxWindow(steps []Step) (int, string) { return gen.MaxWindow(steps) }
 
 // CheckCollisions reports two steps creating the same column.
 func CheckCollisions(steps []Step) error { return gen.CheckCollisions(steps) }
-
-// describe lists names compactly for messages.
-func describe(names []string) string {
-	if len(names) > 8 {
-		return strings.Join(names[:8], ",") + fmt.Sprintf(",... (%d)", len(names))
-	}
-	return strings.Join(names, ",")
-}

@@ -84,15 +84,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	// CSV to CSV: load only the columns the generators read and stream the others from In
 	// while writing, so memory holds the computed columns only.
 	stream := isCSV(opt.In) && isCSV(opt.Out) && !strings.HasSuffix(opt.In, ".gz")
-	needed := Inputs(opt.Steps)
-	checkInputs := func(names []string) error {
-		for _, n := range needed {
-			if !slices.Contains(names, n) {
-				return fmt.Errorf("%s: %w %q needed by the generators (columns: %s)", opt.In, frame.ErrMissingColumn, n, describe(names))
-			}
-		}
-		return nil
-	}
+	checkInputs := func(names []string) error { return gen.CheckInputs(opt.In, names, opt.Steps) }
 	var inNames []string
 	ropt := frame.ReadOptions{TimeColumn: opt.TimeColumn}
 	if stream {
@@ -108,7 +100,7 @@ func RunFile(opt FileOptions) (Result, error) {
 		if err := checkInputs(inNames); err != nil {
 			return Result{}, err
 		}
-		ropt.Columns = needed
+		ropt.Columns = Inputs(opt.Steps)
 	}
 	t0 := time.Now()
 	in, err := frame.ReadFile(opt.In, ropt)

@@ -46,7 +46,7 @@ func RunFile(opt FileOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := CheckInputs(opt.In, in.Names(), opt.Steps); err != nil {
+	if err := gen.CheckInputs(opt.In, in.Names(), opt.Steps); err != nil {
 		return Result{}, err
 	}
 	if in.Len() == 0 {
@@ -83,26 +83,6 @@ func RunFile(opt FileOptions) (Result, error) {
 	return res, nil
 }
 
-// CheckInputs reports the first column a step reads that neither the file (with columns
-// have) nor an earlier step provides, naming the step and the file.
-func CheckInputs(file string, have []string, steps []gen.Step) error {
-	avail := map[string]bool{}
-	for _, n := range have {
-		avail[n] = true
-	}
-	for _, s := range steps {
-		for _, n := range s.Inputs() {
-			if !avail[n] {
-				return fmt.Errorf("%s: %w %q needed by %s (the file has: %s)", file, frame.ErrMissingColumn, n, s.Key, describe(have))
-			}
-		}
-		for _, n := range s.Outputs() {
-			avail[n] = true
-		}
-	}
-	return nil
-}
-
 // OutputColumns is ITB's signals.csv column list: open, high, low, close and the labels that
 // are present, then the created columns, each once.
 func OutputColumns(have, labels, created []string) []string {
@@ -118,12 +98,4 @@ func OutputColumns(have, labels, created []string) []string {
 		}
 	}
 	return out
-}
-
-// describe lists names compactly for messages.
-func describe(names []string) string {
-	if len(names) > 12 {
-		return fmt.Sprintf("%s, ... (%d columns)", slices.Clone(names[:12]), len(names))
-	}
-	return fmt.Sprint(names)
 }

@@ -240,10 +240,15 @@ func relPath(p string) string {
 	return p
 }
 
-// needInput checks that a step's input file exists; otherwise it names the step to run first.
-func needInput(path, producer string) error {
+// needInput checks that a step's input file exists; otherwise it names the step (or steps,
+// any of which writes it) to run first.
+func needInput(path string, producers ...string) error {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%s does not exist: run 'tradectl %s' first", relPath(path), producer)
+		run := make([]string, len(producers))
+		for i, p := range producers {
+			run[i] = "'tradectl " + p + "'"
+		}
+		return fmt.Errorf("%s does not exist: run %s first", relPath(path), strings.Join(run, " or "))
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -66,8 +65,8 @@ func (a *app) runSignals(c *config.Config) error {
 		return fmt.Errorf("signals: %w", err)
 	}
 	in, out := c.File(c.PredictFileName), c.File(c.SignalFileName)
-	if _, err := os.Stat(in); errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("signals: %s does not exist: run 'tradectl predict' or 'tradectl rolling' first", relPath(in))
+	if err := needInput(in, "predict", "rolling"); err != nil {
+		return fmt.Errorf("signals: %w", err)
 	}
 	res, err := signals.RunFile(signals.FileOptions{
 		In: in, Out: out, TimeColumn: c.TimeColumn, Window: c.WindowSize(),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,4 +185,32 @@ func dedupe(names []string) []string {
 		}
 	}
 	return out
+}
+
+// CheckInputs reports the first column a step reads that neither the file (with columns
+// have) nor an earlier step provides, naming the step and the file.
+func CheckInputs(file string, have []string, steps []Step) error {
+	avail := map[string]bool{}
+	for _, n := range have {
+		avail[n] = true
+	}
+	for _, s := range steps {
+		for _, n := range s.Inputs() {
+			if !avail[n] {
+				return fmt.Errorf("%s: %w %q needed by %s (the file has: %s)", file, frame.ErrMissingColumn, n, s.Key, describe(have))
+			}
+		}
+		for _, n := range s.Outputs() {
+			avail[n] = true
+		}
+	}
+	return nil
+}
+
+// describe lists names compactly for messages.
+func describe(names []string) string {
+	if len(names) > 12 {
+		return fmt.Sprintf("%s, ... (%d columns)", slices.Clone(names[:12]), len(names))
+	}
+	return fmt.Sprint(names)
 }
