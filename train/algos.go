@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/train/gbdt"
 	"github.com/tradectl/tradectl/train/logreg"
 	"github.com/tradectl/tradectl/train/mlp"
@@ -150,6 +151,17 @@ func lookupAlgorithm(algo string) (algorithm, error) {
 		return algorithm{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAlgorithm, algo, Algorithms())
 	}
 	return a, nil
+}
+
+// algorithmParams looks up an algorithms entry's algorithm and parses its params with that
+// algorithm's scaling default.
+func algorithmParams(a config.Algorithm) (algorithm, Params, error) {
+	alg, err := lookupAlgorithm(a.Algo)
+	if err != nil {
+		return algorithm{}, Params{}, err
+	}
+	p, err := parseParams(a.Params, a.Algo, alg.scaleByDefault)
+	return alg, p, err
 }
 
 // hasAnyKey reports whether the JSON object raw has one of the keys.

@@ -302,11 +302,7 @@ type design struct {
 }
 
 func newDesign(f *frame.Frame, keep []int, feats []string, a config.Algorithm) (*design, error) {
-	alg, err := lookupAlgorithm(a.Algo)
-	if err != nil {
-		return nil, err
-	}
-	p, err := parseParams(a.Params, a.Algo, alg.scaleByDefault)
+	alg, p, err := algorithmParams(a)
 	if err != nil {
 		return nil, err
 	}
@@ -411,11 +407,7 @@ func Untrained(sets []Set) ([]*File, error) {
 	for _, s := range sets {
 		for _, label := range s.Labels {
 			for _, a := range s.Algorithms {
-				alg, err := lookupAlgorithm(a.Algo)
-				if err != nil {
-					return nil, err
-				}
-				p, err := parseParams(a.Params, a.Algo, alg.scaleByDefault)
+				_, p, err := algorithmParams(a)
 				if err != nil {
 					return nil, err
 				}
