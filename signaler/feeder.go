@@ -38,7 +38,7 @@ func fetchClosed(ctx context.Context, fd Feeder, since, cur time.Time, step time
 		limit := min(int(cur.Sub(since)/step)+1, pageLimit) // +1: the open bar comes too
 		ks, err := fd.Klines(ctx, since, limit)
 		if err != nil {
-			return nil, fmt.Errorf("fetch klines from %s: %w", since.Format(time.DateTime), err)
+			return nil, fmt.Errorf("%w from %s: %w", ErrFetch, since.Format(time.DateTime), err)
 		}
 		if err := CheckOrder(ks); err != nil {
 			return nil, err

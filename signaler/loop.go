@@ -28,6 +28,10 @@ var ErrWindowShort = errors.New("window too short for the features")
 // ErrConfig is wrapped by errors in the config the loop cannot serve.
 var ErrConfig = errors.New("signal service config")
 
+// ErrFetch is wrapped by errors of the exchange requests (unreachable, timeouts, HTTP
+// errors): Run retries a cold start that failed with it at the next interval.
+var ErrFetch = errors.New("fetch klines")
+
 // MaxWindowExtra is the number of rows ITB keeps above the minimum window
 // (max_window_length = predict_length + features_horizon + 15).
 const MaxWindowExtra = 15
@@ -52,6 +56,23 @@ type Options struct {
 	ModelFolder string
 	// Until, if set, ends Run after the tick at or after this time (replays end with the file).
 	Until time.Time
+	// Observer, if set, is told of ticks, bars, fetch errors and model reloads (the health
+	// and metrics registry, ops.Registry).
+	Observer Observer
+	// Resume, if set, tells the open time of the last bar the outputs processed before this
+	// start (from the state database). The cold start then hands the window's rows after it
+	// to the outputs, so a restart drops no bar that the window still holds; without it (or
+	// when nothing was processed yet) only the last row is handed on.
+	Resume func(ctx context.Context) (last time.Time, ok bool, err error)
+}
+
+// Observer is told what the loop does; ops.Registry implements it.
+type Observer interface {
+	TickStarted() time.Time
+	TickDone(start time.Time, err error)
+	BarClosed(open time.Time)
+	FetchError(err error)
+	ModelReloaded()
 }
 
 // Loop is the online service's tick loop.
@@ -189,35 +210,89 @@ func (r *Result) Last() int {
 
 // Start fills the window with the last predict_length + features_horizon closed bars, refuses
 // a window shorter than the features' warm-up (check.Warmup) and computes the window. The
-// result holds the last row; Start hands it to no output.
+// result holds every row of the window; Start hands it to no output (Run and Once do) but warms
+// the outputs that are Warmers with it.
 func (l *Loop) Start(ctx context.Context) (*Result, error) {
 	now := l.opt.Clock.Now()
 	cur := l.intervalStart(now)
 	since := cur.Add(-time.Duration(l.minRows) * l.step)
 	ks, err := fetchClosed(ctx, l.opt.Feeder, since, cur, l.step, l.opt.PageLimit)
 	if err != nil {
+		l.observeFetch(err)
 		return nil, fmt.Errorf("cold start: %w", err)
 	}
 	res, err := l.window.Append(ks)
 	if err != nil {
+		l.observeFetch(err)
 		return nil, fmt.Errorf("cold start: %w", err)
 	}
 	switch {
 	case l.window.Len() == 0:
-		return nil, fmt.Errorf("cold start: no closed bar from %s on", since.Format(time.DateTime))
+		return nil, fmt.Errorf("cold start: %w: no closed bar from %s on", ErrFetch, since.Format(time.DateTime))
 	case l.window.Len() < l.minRows: // missing bars (an exchange halt) are empty grid rows
 		l.log.Warn("cold start: fewer bars than the window", "bars", l.window.Len(), "window", l.minRows, "gaps", len(res.Gaps))
 	}
 	if err := l.checkWarmup(); err != nil {
 		return nil, err
 	}
-	l.started = true
-	out, err := l.compute(ctx, now, 1, res)
+	out, err := l.compute(ctx, now, l.window.Len(), res)
 	if err != nil {
 		return nil, fmt.Errorf("cold start: %w", err)
 	}
+	if w, ok := l.opt.Output.(Warmer); ok {
+		if err := w.Warm(ctx, out); err != nil {
+			return nil, fmt.Errorf("cold start: %w", err)
+		}
+	}
+	l.started = true
+	if last, ok := l.window.Last(); ok {
+		out.Stale = last.Before(cur.Add(-2 * l.step))
+		if l.opt.Observer != nil {
+			l.opt.Observer.BarClosed(last)
+		}
+	}
 	l.log.Info("cold start", "bars", l.window.Len(), "last", lastString(l.window), "models", l.models.Generation)
 	return out, nil
+}
+
+// catchup hands the rows of a cold start's result to the outputs: those after the bar that
+// Options.Resume reports as the last processed, else (nothing processed yet) the last row if
+// last is set, none otherwise. Bars after the last processed one that are older than the
+// window are reported (they cannot be scored now).
+func (l *Loop) catchup(ctx context.Context, r *Result, last bool) (*Result, error) {
+	from := r.Last()
+	if !last {
+		from = r.Rows.Len()
+	}
+	if l.opt.Resume != nil && r.Last() >= 0 {
+		last, ok, err := l.opt.Resume(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+		if ok {
+			from = r.Rows.Len()
+			for from > 0 && r.Rows.Time[from-1] > last.UnixMilli() {
+				from--
+			}
+			if lost := (r.Rows.Time[0] - last.UnixMilli()) / l.step.Milliseconds(); lost > 1 {
+				l.log.Warn("bars since the last processed one are older than the window: no outputs for them",
+					"last_processed", last.Format(time.DateTime), "bars", lost-1)
+			}
+			if from < r.Last() {
+				l.log.Info("catching up", "from", frame.FormatTime(r.Rows.Time[from]), "bars", r.Rows.Len()-from)
+			}
+		}
+	}
+	c := *r
+	c.Rows = r.Rows.Slice(from, r.Rows.Len())
+	return &c, l.publish(ctx, &c)
+}
+
+// observeFetch tells the observer of a failed request or a bad response.
+func (l *Loop) observeFetch(err error) {
+	if l.opt.Observer != nil {
+		l.opt.Observer.FetchError(err)
+	}
 }
 
 // checkWarmup measures the features' warm-up on the window (check.Warmup over the last
@@ -277,13 +352,18 @@ func (l *Loop) Tick(ctx context.Context) (*Result, error) {
 	since := last.Add(-time.Duration(l.cfg.AppendOverlapRecords) * l.step)
 	ks, err := fetchClosed(ctx, l.opt.Feeder, since, cur, l.step, l.opt.PageLimit)
 	if err != nil {
+		l.observeFetch(err)
 		return nil, fmt.Errorf("tick %s: %w", now.Format(time.DateTime), err)
 	}
 	app, err := l.window.Append(ks)
 	if err != nil {
+		l.observeFetch(err)
 		return nil, fmt.Errorf("tick %s: %w", now.Format(time.DateTime), err)
 	}
 	newLast, _ := l.window.Last()
+	if l.opt.Observer != nil {
+		l.opt.Observer.BarClosed(newLast)
+	}
 	if want := cur.Add(-l.step); newLast.Before(want) {
 		l.log.Warn("the last closed bars are not served yet", "last", newLast.Format(time.DateTime), "missing", int(want.Sub(newLast)/l.step))
 	}
@@ -294,6 +374,9 @@ func (l *Loop) Tick(ctx context.Context) (*Result, error) {
 		l.log.Warn("models", "error", err)
 	} else if ok {
 		l.log.Info("model set reloaded", "generation", l.models.Generation)
+		if l.opt.Observer != nil {
+			l.opt.Observer.ModelReloaded()
+		}
 	}
 	res, err := l.compute(ctx, now, app.New, app)
 	if err != nil {
@@ -438,17 +521,15 @@ func (l *Loop) publish(ctx context.Context, r *Result) error {
 	return errors.Join(errs...)
 }
 
-// Once is ITB's cron mode: a cold start, then the last row handed to the outputs as a tick.
+// Once is ITB's cron mode: a cold start, then the rows since the last processed bar (the last
+// row when there is no state) handed to the outputs. Run hands on the rows since the last
+// processed bar too, but none when there is no state: the first tick is its first output.
 func (l *Loop) Once(ctx context.Context) (*Result, error) {
 	r, err := l.Start(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cur := l.intervalStart(r.Now)
-	if last, ok := l.window.Last(); ok {
-		r.Stale = last.Before(cur.Add(-2 * l.step))
-	}
-	return r, l.publish(ctx, r)
+	return l.catchup(ctx, r, true)
 }
 
 // NextTick is the time of the first tick after t: the next interval boundary plus Settle.
@@ -458,25 +539,38 @@ func (l *Loop) NextTick(t time.Time) time.Time {
 }
 
 // Run starts the loop and ticks at every interval boundary plus Settle until ctx ends (a
-// normal stop: the current tick is finished and Run returns nil) or Until has passed. A failed
+// normal stop: the current tick is finished and Run returns nil) or Until has passed. A cold
+// start that cannot reach the exchange (ErrFetch) is retried at the next interval; a failed
 // tick is logged and the next one catches up.
 func (l *Loop) Run(ctx context.Context) error {
-	if !l.started {
-		if _, err := l.Start(ctx); err != nil {
+	for !l.started {
+		t := l.observeStart()
+		r, err := l.Start(ctx)
+		if err == nil {
+			_, err = l.catchup(context.WithoutCancel(ctx), r, false)
+			l.observeDone(t, err)
+			if err != nil {
+				l.log.Error("cold start outputs failed", "error", err)
+			}
+			break
+		}
+		l.observeDone(t, err)
+		if !errors.Is(err, ErrFetch) {
 			return err
+		}
+		l.log.Error("cold start failed: retrying at the next interval", "error", err)
+		if !l.sleepUntilNext(ctx) {
+			return nil
 		}
 	}
 	for {
-		now := l.opt.Clock.Now()
-		next := l.NextTick(now)
-		if !l.opt.Until.IsZero() && next.After(l.opt.Until) {
+		if !l.sleepUntilNext(ctx) {
 			return nil
 		}
-		if err := clock.SleepContext(ctx, l.opt.Clock, next.Sub(now)); err != nil {
-			return nil // interrupted between ticks: a normal stop
-		}
 		// The tick runs to its end even if ctx is cancelled meanwhile.
+		t := l.observeStart()
 		r, err := l.Tick(context.WithoutCancel(ctx))
+		l.observeDone(t, err)
 		switch {
 		case err != nil:
 			l.log.Error("tick failed", "error", err)
@@ -486,6 +580,29 @@ func (l *Loop) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+	}
+}
+
+// sleepUntilNext waits for the next tick; false when ctx ended or Until has passed.
+func (l *Loop) sleepUntilNext(ctx context.Context) bool {
+	now := l.opt.Clock.Now()
+	next := l.NextTick(now)
+	if !l.opt.Until.IsZero() && next.After(l.opt.Until) {
+		return false
+	}
+	return clock.SleepContext(ctx, l.opt.Clock, next.Sub(now)) == nil
+}
+
+func (l *Loop) observeStart() time.Time {
+	if l.opt.Observer == nil {
+		return time.Time{}
+	}
+	return l.opt.Observer.TickStarted()
+}
+
+func (l *Loop) observeDone(start time.Time, err error) {
+	if l.opt.Observer != nil {
+		l.opt.Observer.TickDone(start, err)
 	}
 }
 

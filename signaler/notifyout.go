@@ -80,6 +80,15 @@ func (o *ScoreOutbox) Publish(ctx context.Context, r *Result) error {
 	return nil
 }
 
+// LastBar is the open time of the last bar the output processed (the stored progress).
+func (o *ScoreOutbox) LastBar(ctx context.Context) (last time.Time, ok bool, err error) {
+	err = o.DB.View(ctx, func(tx *state.Tx) error {
+		last, ok, err = tx.Progress(ctx, o.Symbol, o.Freq)
+		return err
+	})
+	return last, ok, err
+}
+
 func (o *ScoreOutbox) logger() *slog.Logger {
 	if o.Log == nil {
 		return slog.New(slog.DiscardHandler)

@@ -2,6 +2,7 @@ package signaler
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"time"
@@ -19,6 +20,12 @@ type Trader interface {
 	Signals(ctx context.Context, r *Result) error
 }
 
+// Warmer is an Output that wants the whole window at a cold start (e.g. the diagram, so the
+// first one after a restart is complete). Warm does not publish anything.
+type Warmer interface {
+	Warm(ctx context.Context, r *Result) error
+}
+
 // Outputs fans a result out to several outputs, in order; every one runs even if one fails.
 type Outputs []Output
 
@@ -31,6 +38,17 @@ func (o Outputs) Publish(ctx context.Context, r *Result) error {
 		}
 	}
 	return first
+}
+
+// Warm implements Warmer: it warms the outputs that are Warmers.
+func (o Outputs) Warm(ctx context.Context, r *Result) error {
+	var errs []error
+	for _, out := range o {
+		if w, ok := out.(Warmer); ok {
+			errs = append(errs, w.Warm(ctx, r))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // LogOutput logs the last row of every tick: close, the named columns (scores) and the band,

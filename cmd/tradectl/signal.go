@@ -15,6 +15,7 @@ import (
 	"github.com/tradectl/tradectl/internal/exchange"
 	"github.com/tradectl/tradectl/internal/frame"
 	"github.com/tradectl/tradectl/signaler"
+	"github.com/tradectl/tradectl/signaler/service"
 	"github.com/tradectl/tradectl/train"
 )
 
@@ -26,7 +27,20 @@ func newSignalCmd(a *app) *cobra.Command {
 features_horizon closed bars in memory and, at every freq boundary (plus a settle delay: 1 s
 for minutes, 20 s for hours), fetches the missed bars plus append_overlap_records, computes
 features, model scores and signals for the new bars with the same code as the batch steps,
-and hands them to the outputs (logged) and the trader (logged).
+and hands them to the config's output_sets:
+
+  score_notification_model    ITB's band messages to Telegram
+  diagram_notification_model  the daily diagram (PNG) to Telegram
+  trader_simulation           the paper trader (the fill model of 'simulate'), its
+                              transaction and 4-week statistics messages
+
+Messages go through an outbox in the state database <data_folder>/tradectl.db (SQLite; open
+it with sqlite3): a tick enqueues them in the same transaction as its progress and never
+waits for Telegram, which is retried with backoff until it answers. A restart neither repeats
+nor drops a notification: the rows after the last processed bar that the window still holds
+are handed on at the next start. Telegram settings: telegram_bot_token (or
+TRADECTL_TELEGRAM_BOT_TOKEN), telegram_chat_id (or TRADECTL_TELEGRAM_CHAT_ID),
+telegram_api_url; without a token the messages are logged instead of sent.
 
 At start it refuses a config whose features need more history than features_horizon rows
 (measured as 'tradectl check warmup' does), and a model folder without a complete set. A
@@ -36,48 +50,60 @@ retrain is picked up at the next tick; a half-written or mixed set is never load
 	return cmd
 }
 
+// drainTime bounds the delivery of the queued messages when a run ends.
+const drainTime = 20 * time.Second
+
 func newSignalOnceCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "once",
-		Short: "Fill the window from the exchange, score the last closed bar, hand it to the outputs and exit (cron mode)",
-		Args:  cobra.NoArgs,
+		Short: "Fill the window from the exchange, hand the bars since the last run to the outputs, send the messages and exit (cron mode)",
+		Long: `once is ITB's cron mode: one cold start from the exchange, then the closed bars after the
+last one processed (the state database remembers it; the last bar on a first run) go to the
+outputs, and the queued messages are sent (for at most 20 s; what is left goes at the next run).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
-			fd, err := a.exchangeFeeder(c)
+			fd, weight, err := a.exchangeFeeder(c)
 			if err != nil {
 				return err
 			}
-			l, err := a.newSignalLoop(c, fd, a.deps.Clock, time.Time{})
+			svc, err := a.openService(cmd.Context(), c, service.Options{Feeder: fd, Clock: a.deps.Clock, Weight: weight})
 			if err != nil {
 				return err
 			}
-			r, err := l.Once(cmd.Context())
+			defer svc.Close()
+			r, err := svc.Once(cmd.Context(), drainTime)
 			if err != nil {
 				return fmt.Errorf("signal once: %w", err)
 			}
-			a.printTick("signal once", c, r)
+			a.printTick("signal once", r)
 			return nil
 		},
 	}
 }
 
 func newSignalServeCmd(a *app) *cobra.Command {
-	var replay string
+	var replay, opsAddr string
 	var speed float64
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the signal service until interrupted (or replay recorded klines with --replay)",
-		Long: `serve runs the tick loop until SIGINT or SIGTERM, which finish the current tick and exit 0
-(the normal way to stop the service). A failed tick is logged and the next one catches up.
+		Long: `serve runs the tick loop until SIGINT or SIGTERM, which finish the current tick, commit
+its state and exit 0 (the normal way to stop the service). A failed tick is logged and the
+next one catches up; if the exchange cannot be reached at start, the cold start is retried at
+every interval. /healthz (200, or 503 when the data is stale) and /metrics (Prometheus text)
+are served on ops_address (default 127.0.0.1:9464; a non-loopback address needs
+ops_allow_remote).
 
 --replay FILE drives the same loop from recorded klines (a klines.csv as download writes it,
 or Binance dump files: .csv, .csv.gz, .zip) on a simulated clock instead of the exchange:
 the first predict_length + features_horizon bars are the cold-start history and every later
-bar is one tick. --speed N runs the clock N times faster than real time (0: as fast as the
-ticks compute).`,
+bar is one tick; the outputs (Telegram included) get them as they would live. --speed N runs
+the clock N times faster than real time (0: as fast as the ticks compute). At the end the
+queued messages are sent (for at most 20 s).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := a.loadConfig()
@@ -88,43 +114,56 @@ ticks compute).`,
 				return fmt.Errorf("--speed %v: use 0 (as fast as possible) or a positive factor", speed)
 			}
 			a.deps.Graceful.Store(true) // an interrupt finishes the current tick
-			var fd signaler.Feeder
-			clk, until := a.deps.Clock, time.Time{}
+			opt := service.Options{Clock: a.deps.Clock, OpsAddress: c.OpsAddress, OpsAllowRemote: c.OpsAllowRemote}
 			if replay != "" {
 				rf, start, err := a.replayFeeder(c, replay, speed)
 				if err != nil {
 					return err
 				}
-				fd, clk, until = rf, rf.Clock, rf.End(settle(c))
+				opt.Feeder, opt.Clock, opt.Until = rf, rf.Clock, rf.End(settle(c))
+				opt.DeliveryClock, opt.OpsAddress = a.deps.Clock, "" // messages go in real time
 				a.log.Info("replay", "file", relPath(replay), "bars", len(rf.Bars), "start", start.Format(time.DateTime))
-			} else if fd, err = a.exchangeFeeder(c); err != nil {
+			} else if opt.Feeder, opt.Weight, err = a.exchangeFeeder(c); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("ops-address") {
+				opt.OpsAddress = opsAddr
+			}
+			if opt.OpsAddress == "off" {
+				opt.OpsAddress = ""
+			}
 			ticks := &tickCounter{}
-			l, err := a.newSignalLoop(c, fd, clk, until, ticks)
+			opt.Extra = []signaler.Output{ticks}
+			svc, err := a.openService(cmd.Context(), c, opt)
 			if err != nil {
 				return err
 			}
-			if err := l.Run(cmd.Context()); err != nil {
+			defer svc.Close()
+			if addr := svc.OpsAddr(); addr != "" {
+				fmt.Fprintf(a.deps.Out, "signal serve: health on http://%s/healthz, metrics on http://%s/metrics\n", addr, addr)
+			}
+			if err := svc.Run(cmd.Context(), drainTime); err != nil {
 				return fmt.Errorf("signal serve: %w", err)
 			}
+			l := svc.Loop()
 			last, _ := l.Window().Last()
-			fmt.Fprintf(a.deps.Out, "signal serve: %d ticks, %d new bars, last bar %s, model set %d\n",
-				ticks.n, ticks.rows, last.Format(time.DateTime), l.Models().Generation)
+			pending, _ := svc.DB().Pending(context.WithoutCancel(cmd.Context()))
+			fmt.Fprintf(a.deps.Out, "signal serve: %d ticks, %d new bars, last bar %s, model set %d, %d messages queued\n",
+				ticks.n, ticks.rows, last.Format(time.DateTime), l.Models().Generation, pending)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&replay, "replay", "", "replay recorded klines (klines.csv or Binance dump files) instead of the exchange")
 	cmd.Flags().Float64Var(&speed, "speed", 0, "with --replay: clock speed factor (0 = as fast as the ticks compute)")
+	cmd.Flags().StringVar(&opsAddr, "ops-address", "", "host:port for /healthz and /metrics (default: config key ops_address; off with --replay); \"off\" serves none")
 	return cmd
 }
 
 // settle is the delay after a boundary the loop uses for c's freq.
 func settle(c *config.Config) time.Duration { return signaler.SettleDelay(c.FreqDuration()) }
 
-// newSignalLoop wires the loop with the logging output and trader (plus extra outputs).
-func (a *app) newSignalLoop(c *config.Config, fd signaler.Feeder, clk clock.Clock, until time.Time, extra ...signaler.Output) (*signaler.Loop, error) {
-	buy, sell := signalColumns(c)
+// openService assembles the service with the config's outputs plus a log line per tick.
+func (a *app) openService(ctx context.Context, c *config.Config, opt service.Options) (*service.Service, error) {
 	sets, err := train.ResolveSets(c)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Path, err)
@@ -145,14 +184,9 @@ func (a *app) newSignalLoop(c *config.Config, fd signaler.Feeder, clk clock.Cloc
 			logCols = append(logCols, jsonNames(cfg.Names)...)
 		}
 	}
-	outs := signaler.Outputs{signaler.LogOutput{Log: a.log, Columns: logCols}}
-	for _, o := range extra {
-		outs = append(outs, o)
-	}
-	return signaler.New(signaler.Options{
-		Config: c, Feeder: fd, Clock: clk, Until: until, Settle: settle(c), Logger: a.log,
-		Output: outs, Trader: signaler.LogTrader{Log: a.log, Buy: buy, Sell: sell},
-	})
+	opt.Config, opt.Logger = c, a.log
+	opt.Extra = append([]signaler.Output{signaler.LogOutput{Log: a.log, Columns: logCols}}, opt.Extra...)
+	return service.Open(ctx, opt)
 }
 
 // jsonNames reads a names value: a string or a list of strings.
@@ -166,39 +200,20 @@ func jsonNames(raw json.RawMessage) []string {
 	return many
 }
 
-// signalColumns are the trader's buy and sell columns: those of the config's trader output
-// (trader_simulation or trader_binance), else ITB's names.
-func signalColumns(c *config.Config) (buy, sell string) {
-	buy, sell = "buy_signal_column", "sell_signal_column"
-	for _, o := range c.OutputSets {
-		if !strings.HasPrefix(o.Generator, "trader_") {
-			continue
-		}
-		var cfg struct {
-			Buy  string `json:"buy_signal_column"`
-			Sell string `json:"sell_signal_column"`
-		}
-		if json.Unmarshal(o.Config, &cfg) == nil && cfg.Buy != "" && cfg.Sell != "" {
-			return cfg.Buy, cfg.Sell
-		}
-	}
-	return buy, sell
-}
-
 // exchangeFeeder is the Binance REST client of the config's first data source.
-func (a *app) exchangeFeeder(c *config.Config) (signaler.Feeder, error) {
+func (a *app) exchangeFeeder(c *config.Config) (signaler.Feeder, func() int, error) {
 	iv, err := exchange.BinanceInterval(c.Freq)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Path, err)
+		return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
 	}
 	src, err := exchange.NewBinance(exchange.BinanceConfig{
 		BaseURL: c.BinanceBaseURL, APIKey: c.APIKey.Reveal(), APISecret: c.APISecret.Reveal(),
 		Transport: exchange.TransportConfig{Base: a.deps.HTTP.Transport, Clock: a.deps.Clock, Logger: a.log, Timeout: 10 * time.Second, MaxAttempts: 2},
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return signaler.ExchangeFeeder{Source: src, Symbol: dataSources(c)[0].Folder, Interval: iv}, nil
+	return signaler.ExchangeFeeder{Source: src, Symbol: dataSources(c)[0].Folder, Interval: iv}, src.Transport().UsedWeight, nil
 }
 
 // replayFeeder reads the file and sets a simulated clock to the cold start.
@@ -222,7 +237,7 @@ func (a *app) replayFeeder(c *config.Config, path string, speed float64) (*signa
 }
 
 // printTick prints the last row of a result.
-func (a *app) printTick(what string, c *config.Config, r *signaler.Result) {
+func (a *app) printTick(what string, r *signaler.Result) {
 	i := r.Last()
 	if i < 0 {
 		fmt.Fprintf(a.deps.Out, "%s: no new bar\n", what)

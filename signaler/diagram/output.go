@@ -127,6 +127,14 @@ func (o *Output) trim() {
 // Len is the number of bars kept.
 func (o *Output) Len() int { return o.hist.Len() }
 
+// Warm implements signaler.Warmer: it adds the window of a cold start.
+func (o *Output) Warm(_ context.Context, r *signaler.Result) error {
+	if r.Rows == nil {
+		return nil
+	}
+	return o.Add(r.Rows)
+}
+
 // Publish implements signaler.Output: it adds the tick's rows and, when the diagram is due
 // at r.Now, renders and enqueues it.
 func (o *Output) Publish(ctx context.Context, r *signaler.Result) error {

@@ -67,6 +67,14 @@ func Open(ctx context.Context, cfg Config, db DB) (*Trader, error) {
 	return t, nil
 }
 
+// LastBar is the open time of the last bar the trader was given (false before the first).
+func (t *Trader) LastBar() (time.Time, bool) {
+	if t.last == math.MinInt64 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(t.last).UTC(), true
+}
+
 // reload rebuilds the account from the database.
 func (t *Trader) reload(ctx context.Context) error {
 	p, err := backtest.NewPaper(t.cfg.Model)
