@@ -464,7 +464,8 @@ func TestDemo(t *testing.T) {
 		"rolling: 5 folds of 720 rows", "rolling: overall high_10_lc: {'auc'", "signals: wrote", "simulate: 36 combinations on 3520 rows",
 		"demo: report: " + filepath.Join(rep, "report.json"), "demo: trades: " + filepath.Join(rep, "trades.csv"),
 		"demo: charts: " + filepath.Join(rep, "price.png") + ", " + filepath.Join(rep, "equity.png") + ", " + filepath.Join(rep, "heatmap.png"),
-		"demo: done"} {
+		"signal serve --replay (the last day): 1440 ticks; ", " 1 diagrams queued in " + filepath.Join(dir, "tradectl.db"),
+		"demo: daily diagram: " + filepath.Join(rep, "diagram.png"), "demo: done"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.out)
 		}
@@ -534,7 +535,7 @@ func checkDemoReport(t *testing.T, dir string, sig *frame.Frame) {
 	if lines := strings.Count(string(trades), "\n"); err != nil || rep.Trades != lines-1 || rep.Trades > 0 && rep.Fees <= 0 {
 		t.Errorf("report.json: %d trades, fees %v; trades.csv: %d lines (%v)", rep.Trades, rep.Fees, lines, err)
 	}
-	for _, name := range []string{"price.png", "equity.png", "heatmap.png"} {
+	for _, name := range []string{"price.png", "equity.png", "heatmap.png", "diagram.png"} {
 		img := decodePNG(t, filepath.Join(dir, name))
 		colours := map[color.Color]bool{}
 		bounds := img.Bounds()

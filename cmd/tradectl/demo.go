@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,10 +13,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tradectl/tradectl/download"
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/state"
 	"github.com/tradectl/tradectl/internal/synth"
 	"github.com/tradectl/tradectl/pipeline"
+	"github.com/tradectl/tradectl/signaler"
+	"github.com/tradectl/tradectl/signaler/service"
 )
 
 //go:embed demo.jsonc
@@ -148,6 +155,10 @@ func (a *app) runDemo(cmd *cobra.Command, dir string, days int, seed uint64, for
 	fmt.Fprintf(out, "demo: trades: %s\n", filepath.Join(report, "trades.csv"))
 	fmt.Fprintf(out, "demo: charts: %s\n", strings.Join([]string{filepath.Join(report, "price.png"),
 		filepath.Join(report, "equity.png"), filepath.Join(report, "heatmap.png")}, ", "))
+	// 4. The signal service over the last day, replayed.
+	if err := a.runDemoReplay(cmd.Context(), c, klines, report); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "demo: done. Re-run a step with: tradectl <step> -c %s\n", cfgPath)
 	return nil
 }
@@ -168,4 +179,58 @@ func demoFolds(cfg string, days int) (string, error) {
 	}
 	steps := min(7, max(1, days*1440/2/size))
 	return strings.Replace(cfg, demoFoldsKey, fmt.Sprintf(`"prediction_size": %d, "prediction_steps": %d`, size, steps), 1), nil
+}
+
+// runDemoReplay replays the market's last day through the signal service (as `signal serve
+// --replay` does, at full speed) with quiet logs, then prints what the outputs queued and
+// writes the last diagram into the report folder.
+func (a *app) runDemoReplay(ctx context.Context, c *config.Config, klines, report string) error {
+	bars, err := download.ReadFile(klines)
+	if err != nil {
+		return err
+	}
+	if n := c.PredictLength + c.FeaturesHorizon + 1440; len(bars) > n {
+		bars = bars[len(bars)-n:]
+	}
+	rf, _, err := a.newReplayFeeder(c, bars, 0)
+	if err != nil {
+		return err
+	}
+	quiet := slog.New(slog.NewTextHandler(a.deps.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ticks := &tickCounter{}
+	svc, err := service.Open(ctx, service.Options{Config: c, Feeder: rf, Clock: rf.Clock, Until: rf.End(settle(c)),
+		DeliveryClock: a.deps.Clock, Logger: quiet, Extra: []signaler.Output{ticks}})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if err := svc.Run(ctx, 5*time.Second); err != nil {
+		return fmt.Errorf("demo: signal serve --replay: %w", err)
+	}
+	msgs, err := svc.DB().Messages(ctx)
+	if err != nil {
+		return err
+	}
+	var bands, trades, photos int
+	var png []byte
+	for _, m := range msgs {
+		switch {
+		case m.Kind == state.KindPhoto:
+			photos, png = photos+1, m.Photo
+		case strings.HasPrefix(m.DedupKey, service.GenPaper):
+			trades++
+		default:
+			bands++
+		}
+	}
+	fmt.Fprintf(a.deps.Out, "signal serve --replay (the last day): %d ticks; %d band messages, %d trader messages, %d diagrams queued in %s (no telegram_bot_token: logged, not sent)\n",
+		ticks.n, bands, trades, photos, svc.DB().Path())
+	if png != nil {
+		path := filepath.Join(report, "diagram.png")
+		if err := frame.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(png); return err }); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.deps.Out, "demo: daily diagram: %s\n", path)
+	}
+	return nil
 }

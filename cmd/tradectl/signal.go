@@ -222,6 +222,16 @@ func (a *app) replayFeeder(c *config.Config, path string, speed float64) (*signa
 	if err != nil {
 		return nil, time.Time{}, err
 	}
+	rf, start, err := a.newReplayFeeder(c, bars, speed)
+	if err != nil {
+		return nil, start, fmt.Errorf("%s: %w", relPath(path), err)
+	}
+	return rf, start, nil
+}
+
+// newReplayFeeder serves bars on a simulated clock (speed 0: as fast as the ticks compute)
+// set to the cold start.
+func (a *app) newReplayFeeder(c *config.Config, bars []exchange.Kline, speed float64) (*signaler.ReplayFeeder, time.Time, error) {
 	fake := clock.NewFake(time.Time{})
 	var clk clock.Clock = fake
 	if speed > 0 {
@@ -230,7 +240,7 @@ func (a *app) replayFeeder(c *config.Config, path string, speed float64) (*signa
 	rf := &signaler.ReplayFeeder{Bars: bars, Clock: clk, Step: c.FreqDuration()}
 	start, err := rf.Start(c.PredictLength+c.FeaturesHorizon, settle(c))
 	if err != nil {
-		return nil, start, fmt.Errorf("%s: %w", relPath(path), err)
+		return nil, start, err
 	}
 	fake.Set(start)
 	return rf, start, nil

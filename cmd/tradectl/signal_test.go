@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -114,4 +115,73 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestSignalOnceResumes: cron mode remembers the last processed bar in the state database. A
+// run five minutes later hands the five bars closed since then to the outputs (not only the
+// last one, as ITB does), and a run at the same time hands none.
+func TestSignalOnceResumes(t *testing.T) {
+	cfg, klines := trainedWorkspace(t)
+	rows, err := download.ReadFile(klines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(rows[len(rows)-1].OpenTime - 10*60_000 + 1500).UTC()
+	fake := clock.NewFake(now)
+	h, err := fakebinance.NewHandler(fakebinance.Config{
+		Series: []fakebinance.Series{{Market: fakebinance.Spot, Symbol: "DEMOUSDT", Interval: "1m", Klines: rows}},
+		Clock:  fake,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, bytes.Replace(b, []byte("{\n"), []byte("{\n  \"binance_base_url\": \""+srv.URL+"\",\n"), 1), 0o644)
+	once := func() (out, errs string) {
+		var o, e bytes.Buffer
+		d := Deps{In: strings.NewReader(""), Out: &o, Err: &e, Clock: fake, HTTP: http.DefaultClient}
+		if code := Run(context.Background(), []string{"signal", "once", "-c", cfg}, d); code != 0 {
+			t.Fatalf("exit %d\n%s", code, e.String())
+		}
+		return o.String(), e.String()
+	}
+	for _, step := range []struct {
+		advance time.Duration
+		out     string
+		newRows int
+	}{
+		{0, "signal once: bar 2024-01-02 23:48:00+00:00", 1},
+		{5 * time.Minute, "signal once: bar 2024-01-02 23:53:00+00:00", 5},
+		{0, "signal once: no new bar", 0},
+	} {
+		fake.Advance(step.advance)
+		out, errs := once()
+		if !strings.HasPrefix(out, step.out) {
+			t.Fatalf("at %s: output %q, want %q\nstderr:\n%s", fake.Now().Format(time.DateTime), out, step.out, errs)
+		}
+		if got := strings.Count(errs, "msg=tick "); step.newRows > 0 && !strings.Contains(errs, fmt.Sprintf("new_rows=%d ", step.newRows)) || step.newRows == 0 && got != 0 {
+			t.Fatalf("at %s: want %d new rows handed on\nstderr:\n%s", fake.Now().Format(time.DateTime), step.newRows, errs)
+		}
+	}
+}
+
+// TestSignalBadOutputSets: an unknown output generator or a broken output config is refused
+// at start with the key named, before anything is fetched.
+func TestSignalBadOutputSets(t *testing.T) {
+	cfg, klines := trainedWorkspace(t)
+	b, _ := os.ReadFile(cfg)
+	for _, tc := range []struct{ from, to, want string }{
+		{`"generator": "trader_simulation"`, `"generator": "trader_smiulation"`, `output_sets[2].generator": unknown generator "trader_smiulation"`},
+		{`"resampling_freq": "5min"`, `"resampling_freq": "5 minutes"`, `output_sets[1].config.resampling_freq`},
+		{`"score_column_names": ["trade_score"]`, `"score_column_names": []`, `output_sets[0].config`},
+	} {
+		edited := bytes.Replace(b, []byte(tc.from), []byte(tc.to), 1)
+		if bytes.Equal(edited, b) {
+			t.Fatalf("the demo config lacks %s", tc.from)
+		}
+		os.WriteFile(cfg, edited, 0o644)
+		run(t, "signal", "serve", "-c", cfg, "--replay", klines).failsWith(t, tc.want)
+	}
 }

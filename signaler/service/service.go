@@ -87,7 +87,7 @@ type resumer func(ctx context.Context) (time.Time, bool, error)
 
 // Open opens the state database in the data folder, builds the outputs and the loop (which
 // loads the model set). Close releases them.
-func Open(ctx context.Context, opt Options) (s *Service, err error) {
+func Open(ctx context.Context, opt Options) (_ *Service, err error) {
 	c := opt.Config
 	if opt.Clock == nil {
 		opt.Clock = clock.System{}
@@ -98,7 +98,7 @@ func Open(ctx context.Context, opt Options) (s *Service, err error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s = &Service{opt: opt, log: opt.Logger}
+	s := &Service{opt: opt, log: opt.Logger}
 	if s.db, err = state.Open(ctx, state.Path(c.DataFolder), state.Options{Clock: opt.DeliveryClock}); err != nil {
 		return nil, err
 	}
