@@ -16,6 +16,7 @@ import (
 
 	"github.com/tradectl/tradectl/download"
 	"github.com/tradectl/tradectl/internal/clock"
+	"github.com/tradectl/tradectl/internal/exchange"
 	"github.com/tradectl/tradectl/internal/exchange/fakebinance"
 )
 
@@ -78,17 +79,7 @@ func TestSignalOnceFromExchange(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.UnixMilli(rows[len(rows)-1].OpenTime + 1500).UTC() // the last bar is still open
-	h, err := fakebinance.NewHandler(fakebinance.Config{
-		Series: []fakebinance.Series{{Market: fakebinance.Spot, Symbol: "DEMOUSDT", Interval: "1m", Klines: rows}},
-		Clock:  clock.Fixed{T: now},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	b, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, bytes.Replace(b, []byte("{\n"), []byte("{\n  \"binance_base_url\": \""+srv.URL+"\",\n"), 1), 0o644)
+	serveExchange(t, cfg, rows, clock.Fixed{T: now})
 	var out, errb bytes.Buffer
 	d := Deps{In: strings.NewReader(""), Out: &out, Err: &errb, Clock: clock.Fixed{T: now}, HTTP: http.DefaultClient}
 	if code := Run(context.Background(), []string{"signal", "once", "-c", cfg}, d); code != 0 {
@@ -128,17 +119,7 @@ func TestSignalOnceResumes(t *testing.T) {
 	}
 	now := time.UnixMilli(rows[len(rows)-1].OpenTime - 10*60_000 + 1500).UTC()
 	fake := clock.NewFake(now)
-	h, err := fakebinance.NewHandler(fakebinance.Config{
-		Series: []fakebinance.Series{{Market: fakebinance.Spot, Symbol: "DEMOUSDT", Interval: "1m", Klines: rows}},
-		Clock:  fake,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	b, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, bytes.Replace(b, []byte("{\n"), []byte("{\n  \"binance_base_url\": \""+srv.URL+"\",\n"), 1), 0o644)
+	serveExchange(t, cfg, rows, fake)
 	once := func() (out, errs string) {
 		var o, e bytes.Buffer
 		d := Deps{In: strings.NewReader(""), Out: &o, Err: &e, Clock: fake, HTTP: http.DefaultClient}
@@ -184,4 +165,20 @@ func TestSignalBadOutputSets(t *testing.T) {
 		os.WriteFile(cfg, edited, 0o644)
 		run(t, "signal", "serve", "-c", cfg, "--replay", klines).failsWith(t, tc.want)
 	}
+}
+
+// serveExchange serves rows from a fake Binance at clk's time and points cfg at it.
+func serveExchange(t *testing.T, cfg string, rows []exchange.Kline, clk clock.Clock) {
+	t.Helper()
+	h, err := fakebinance.NewHandler(fakebinance.Config{
+		Series: []fakebinance.Series{{Market: fakebinance.Spot, Symbol: "DEMOUSDT", Interval: "1m", Klines: rows}},
+		Clock:  clk,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, bytes.Replace(b, []byte("{\n"), []byte("{\n  \"binance_base_url\": \""+srv.URL+"\",\n"), 1), 0o644)
 }
