@@ -274,6 +274,10 @@ func (l *Loop) catchup(ctx context.Context, r *Result, last bool) (*Result, erro
 			for from > 0 && r.Rows.Time[from-1] > last.UnixMilli() {
 				from--
 			}
+			if last.UnixMilli() > r.Rows.Time[r.Last()] { // a replay run again over the same state
+				l.log.Warn("the state database has processed bars up to a later time: outputs skip the bars before it",
+					"last_processed", last.Format(time.DateTime))
+			}
 			if lost := (r.Rows.Time[0] - last.UnixMilli()) / l.step.Milliseconds(); lost > 1 {
 				l.log.Warn("bars since the last processed one are older than the window: no outputs for them",
 					"last_processed", last.Format(time.DateTime), "bars", lost-1)
