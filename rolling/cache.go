@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/tradectl/tradectl/internal/frame"
 )
@@ -43,7 +45,45 @@ func (c Cache) Load(t Task, times []int64, names []string) (scores [][]float64, 
 		}
 		scores = append(scores, col)
 	}
+	now := time.Now()
+	_ = os.Chtimes(p, now, now) // a used fold is young again (see Prune)
 	return scores, true, nil
+}
+
+// MaxAge is how long a cache file no run has used is kept (see Prune).
+const MaxAge = 30 * 24 * time.Hour
+
+// Prune deletes the cache files that are not among keep (the folds of the current run) and
+// were last used (written or read) more than maxAge before now, so the folder does not grow
+// with every config and data change. It returns the files deleted; a file it cannot delete
+// is left for the next run.
+func (c Cache) Prune(keep map[string]bool, maxAge time.Duration, now time.Time) (int, error) {
+	if c.Dir == "" {
+		return 0, nil
+	}
+	ents, err := os.ReadDir(c.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		name := e.Name()
+		hash, ok := strings.CutSuffix(name, frame.ParquetExt)
+		if !ok || e.IsDir() || keep[hash] {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || now.Sub(info.ModTime()) <= maxAge {
+			continue
+		}
+		if os.Remove(filepath.Join(c.Dir, name)) == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // errStale marks a cache file that exists but cannot be used (it is recomputed).

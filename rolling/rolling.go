@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"time"
 
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
@@ -126,6 +127,15 @@ func Run(ctx context.Context, data *frame.Frame, opt Options) (*Output, error) {
 	}
 	if err := out.assemble(keep, labels, scores, models, log); err != nil {
 		return nil, err
+	}
+	used := make(map[string]bool, len(out.Folds))
+	for _, f := range out.Folds {
+		used[f.Hash] = true
+	}
+	if n, err := cache.Prune(used, MaxAge, time.Now()); err != nil {
+		log.Warn("rolling: pruning the cache", "err", err)
+	} else if n > 0 {
+		log.Info("rolling: pruned cache files unused for 30 days", "files", n)
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tradectl/tradectl/internal/config"
 	"github.com/tradectl/tradectl/internal/frame"
@@ -383,5 +384,48 @@ func TestCancelled(t *testing.T) {
 	_, err := Run(ctx, matrixOf(bars(4000, 9)), options(t, fourFolds, cache))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestCachePrune: a run deletes the cache files that no fold of it uses and that nothing used
+// for MaxAge; the files of its own folds stay however old they were, and so do recent ones.
+func TestCachePrune(t *testing.T) {
+	closes := bars(4000, 7)
+	cache := t.TempDir()
+	first := run(t, matrixOf(closes), options(t, fourFolds, cache))
+	old := time.Now().Add(-MaxAge - time.Hour)
+	for _, f := range first.Folds { // the run's own folds, last used long ago
+		os.Chtimes(filepath.Join(cache, f.Hash+frame.ParquetExt), old, old)
+	}
+	write := func(name string, mtime time.Time) {
+		p := filepath.Join(cache, name)
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, mtime, mtime)
+	}
+	write("stale"+frame.ParquetExt, old)
+	write("recent"+frame.ParquetExt, time.Now().Add(-MaxAge+time.Hour))
+	write("notes.txt", old) // not a cache file
+	out := run(t, matrixOf(closes), options(t, fourFolds, cache))
+	if out.Cached != len(out.Folds) {
+		t.Fatalf("%d of %d folds from the cache", out.Cached, len(out.Folds))
+	}
+	ents, _ := os.ReadDir(cache)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	want := []string{"notes.txt", "recent" + frame.ParquetExt}
+	for _, f := range first.Folds {
+		want = append(want, f.Hash+frame.ParquetExt)
+	}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("cache holds %v, want %v", names, want)
+	}
+	// The folds read are young again: a later run's prune keeps them even if unused.
+	if n, err := (Cache{Dir: cache}).Prune(nil, MaxAge, time.Now()); err != nil || n != 0 {
+		t.Fatalf("prune of just-used files deleted %d (%v)", n, err)
 	}
 }
