@@ -29,50 +29,16 @@ type ScoreOutbox struct {
 	Log  *slog.Logger
 }
 
-// Publish implements Output.
+// Publish implements Output: PublishTx in a transaction of its own, then Wake.
 func (o *ScoreOutbox) Publish(ctx context.Context, r *Result) error {
-	closeCol, err := r.Rows.Col("close")
-	if err != nil {
-		return err
-	}
-	score := make([][]float64, len(o.Config.ScoreColumnNames))
-	for j, name := range o.Config.ScoreColumnNames {
-		if score[j], err = r.Rows.Col(name); err != nil {
-			return err
-		}
-	}
 	sent := 0
-	err = o.DB.Tick(ctx, func(tx *state.Tx) error {
-		done, ok, err := tx.Progress(ctx, o.Symbol, o.Freq)
-		if err != nil {
-			return err
-		}
-		for i, ms := range r.Rows.Time {
-			open := time.UnixMilli(ms).UTC()
-			if ok && !open.After(done) {
-				continue
-			}
-			bar := scores.Bar{Symbol: o.Symbol, Freq: o.Freq, Open: open, Interval: o.Interval, Close: closeCol[i]}
-			for _, s := range score {
-				bar.Scores = append(bar.Scores, s[i])
-			}
-			d, err := o.Config.Apply(ctx, tx, o.Output, bar)
-			switch {
-			case errors.Is(err, scores.ErrNoScore):
-				o.logger().Warn("no score for the bar: no notification", "bar", open.Format(time.DateTime))
-			case err != nil:
-				return err
-			case d.Send:
-				sent++
-			}
-			if err := tx.SetProgress(ctx, o.Symbol, o.Freq, open); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := o.DB.Tick(ctx, func(tx *state.Tx) error {
+		var err error
+		sent, err = o.publish(ctx, tx, r)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("score notification: %w", err)
+		return err
 	}
 	if sent > 0 && o.Wake != nil {
 		o.Wake()
@@ -80,13 +46,52 @@ func (o *ScoreOutbox) Publish(ctx context.Context, r *Result) error {
 	return nil
 }
 
-// LastBar is the open time of the last bar the output processed (the stored progress).
-func (o *ScoreOutbox) LastBar(ctx context.Context) (last time.Time, ok bool, err error) {
-	err = o.DB.View(ctx, func(tx *state.Tx) error {
-		last, ok, err = tx.Progress(ctx, o.Symbol, o.Freq)
-		return err
-	})
-	return last, ok, err
+// PublishTx implements TxOutput.
+func (o *ScoreOutbox) PublishTx(ctx context.Context, tx *state.Tx, r *Result) error {
+	_, err := o.publish(ctx, tx, r)
+	return err
+}
+
+// publish applies the band rules to the rows after the stored progress; sent counts the
+// messages enqueued.
+func (o *ScoreOutbox) publish(ctx context.Context, tx *state.Tx, r *Result) (sent int, err error) {
+	closeCol, err := r.Rows.Col("close")
+	if err != nil {
+		return 0, err
+	}
+	score := make([][]float64, len(o.Config.ScoreColumnNames))
+	for j, name := range o.Config.ScoreColumnNames {
+		if score[j], err = r.Rows.Col(name); err != nil {
+			return 0, err
+		}
+	}
+	done, ok, err := tx.Progress(ctx, o.Symbol, o.Freq)
+	if err != nil {
+		return 0, err
+	}
+	for i, ms := range r.Rows.Time {
+		open := time.UnixMilli(ms).UTC()
+		if ok && !open.After(done) {
+			continue
+		}
+		bar := scores.Bar{Symbol: o.Symbol, Freq: o.Freq, Open: open, Interval: o.Interval, Close: closeCol[i]}
+		for _, s := range score {
+			bar.Scores = append(bar.Scores, s[i])
+		}
+		d, err := o.Config.Apply(ctx, tx, o.Output, bar)
+		switch {
+		case errors.Is(err, scores.ErrNoScore):
+			o.logger().Warn("no score for the bar: no notification", "bar", open.Format(time.DateTime))
+		case err != nil:
+			return sent, fmt.Errorf("score notification: %w", err)
+		case d.Send:
+			sent++
+		}
+		if err := tx.SetProgress(ctx, o.Symbol, o.Freq, open); err != nil {
+			return sent, fmt.Errorf("score notification: %w", err)
+		}
+	}
+	return sent, nil
 }
 
 func (o *ScoreOutbox) logger() *slog.Logger {

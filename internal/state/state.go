@@ -124,6 +124,29 @@ func (d *DB) Tick(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// Savepoint runs fn inside a savepoint of the transaction: if fn fails, what it changed is
+// rolled back and fn's error returned, while the rest of the transaction goes on (so one
+// output of a tick cannot undo the others).
+func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT output"); err != nil {
+		return fmt.Errorf("state database: savepoint: %w", err)
+	}
+	if ferr := fn(); ferr != nil {
+		_, err := t.tx.ExecContext(ctx, "ROLLBACK TO output")
+		if err == nil {
+			_, err = t.tx.ExecContext(ctx, "RELEASE output")
+		}
+		if err != nil {
+			return errors.Join(ferr, fmt.Errorf("state database: rollback to savepoint: %w", err))
+		}
+		return ferr
+	}
+	if _, err := t.tx.ExecContext(ctx, "RELEASE output"); err != nil {
+		return fmt.Errorf("state database: release savepoint: %w", err)
+	}
+	return nil
+}
+
 // View runs fn in a transaction that is always rolled back: a consistent read.
 func (d *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	stx, err := d.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

@@ -459,3 +459,48 @@ func TestPaperBarsAndFillsRoundTrip(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSavepointUndoesOnlyItsPart: a failing savepoint rolls back its own changes and returns
+// its error; the changes before and after it in the transaction commit.
+func TestSavepointUndoesOnlyItsPart(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, Path(t.TempDir()))
+	boom := errors.New("boom")
+	var got []error
+	err := d.Tick(ctx, func(tx *Tx) error {
+		got = append(got, tx.Savepoint(ctx, func() error {
+			_, _, err := tx.Enqueue(ctx, text("a", "first"))
+			return err
+		}))
+		got = append(got, tx.Savepoint(ctx, func() error {
+			if _, _, err := tx.Enqueue(ctx, text("b", "undone")); err != nil {
+				return err
+			}
+			if err := tx.SetBand(ctx, "scores#0", 3, t0); err != nil {
+				return err
+			}
+			return boom
+		}))
+		got = append(got, tx.Savepoint(ctx, func() error {
+			_, _, err := tx.Enqueue(ctx, text("c", "third"))
+			return err
+		}))
+		return tx.SetProgress(ctx, "BTCUSDT", "1min", t0)
+	})
+	if err != nil || got[0] != nil || !errors.Is(got[1], boom) || got[2] != nil {
+		t.Fatalf("tick %v, savepoints %v", err, got)
+	}
+	ms, err := d.Messages(ctx)
+	if err != nil || len(ms) != 2 || ms[0].Text != "first" || ms[1].Text != "third" {
+		t.Fatalf("messages %+v (%v), want first and third", ms, err)
+	}
+	_ = d.View(ctx, func(tx *Tx) error {
+		if _, ok, _ := tx.Band(ctx, "scores#0"); ok {
+			t.Error("the failed savepoint's band was kept")
+		}
+		if p, ok, _ := tx.Progress(ctx, "BTCUSDT", "1min"); !ok || !p.Equal(t0) {
+			t.Errorf("progress %v %v, want %v", p, ok, t0)
+		}
+		return nil
+	})
+}

@@ -222,7 +222,7 @@ func frameOf(t testing.TB, s *Series, score string) *frame.Frame {
 
 type fixedMarks []Mark
 
-func (m fixedMarks) Marks(_ context.Context, from, to int64) ([]Mark, error) {
+func (m fixedMarks) Marks(_ context.Context, _ *state.Tx, from, to int64) ([]Mark, error) {
 	var out []Mark
 	for _, x := range m {
 		if x.Time >= from && x.Time < to {

@@ -44,10 +44,10 @@ func (c *Config) Check() error {
 	return nil
 }
 
-// MarkSource gives the transactions to draw between two times (Unix ms, [from, to)); the
-// simulated trader (signaler/trades) is one.
+// MarkSource gives the transactions to draw between two times (Unix ms, [from, to)), read in
+// the tick's transaction; the simulated trader (signaler/trades) is one.
 type MarkSource interface {
-	Marks(ctx context.Context, from, to int64) ([]Mark, error)
+	Marks(ctx context.Context, tx *state.Tx, from, to int64) ([]Mark, error)
 }
 
 // DB is the part of the state database the output uses.
@@ -135,33 +135,52 @@ func (o *Output) Warm(_ context.Context, r *signaler.Result) error {
 	return o.Add(r.Rows)
 }
 
-// Publish implements signaler.Output: it adds the tick's rows and, when the diagram is due
-// at r.Now, renders and enqueues it.
+// Publish implements signaler.Output: PublishTx in a transaction of its own.
 func (o *Output) Publish(ctx context.Context, r *signaler.Result) error {
+	return o.db.Tick(ctx, func(tx *state.Tx) error { return o.PublishTx(ctx, tx, r) })
+}
+
+// PublishTx implements signaler.TxOutput: it adds the tick's rows and, when one of them is
+// the last bar of a notification_freq interval (for 1D: the bar closing at 00:00 UTC, which
+// the tick after midnight brings), renders the diagram and enqueues it under the dedup key
+// Name@close time. Deciding by the bars rather than the clock makes a restart that catches
+// up over midnight send the diagram too, and never twice.
+func (o *Output) PublishTx(ctx context.Context, tx *state.Tx, r *signaler.Result) error {
 	if r.Rows == nil || r.Rows.Len() == 0 {
 		return nil
 	}
 	if err := o.Add(r.Rows); err != nil {
 		return err
 	}
-	if !When(r.Now, o.cfg.Freq, o.cfg.NotificationFreq) {
+	closeMs, ok := o.due(r.Rows.Time)
+	if !ok {
 		return nil
 	}
-	png, err := o.Render(ctx)
+	png, err := o.Render(ctx, tx)
 	if err != nil {
 		return err
 	}
-	key := fmt.Sprintf("%s@%s", o.cfg.Name, time.UnixMilli(intervalStart(r.Now.UnixMilli(), o.cfg.Freq.Milliseconds())).UTC().Format(time.RFC3339))
-	return o.db.Tick(ctx, func(tx *state.Tx) error {
-		_, _, err := tx.Enqueue(ctx, state.Notification{Kind: state.KindPhoto, Photo: png,
-			Filename: "diagram.png", DedupKey: key})
-		return err
-	})
+	key := fmt.Sprintf("%s@%s", o.cfg.Name, time.UnixMilli(closeMs).UTC().Format(time.RFC3339))
+	_, _, err = tx.Enqueue(ctx, state.Notification{Kind: state.KindPhoto, Photo: png, Filename: "diagram.png", DedupKey: key})
+	return err
+}
+
+// due returns the latest close time (open + Freq, Unix ms) among the bars that is a
+// notification_freq boundary: When holds for the tick right after it.
+func (o *Output) due(times []int64) (int64, bool) {
+	step := o.cfg.Freq.Milliseconds()
+	for i := len(times) - 1; i >= 0; i-- {
+		c := times[i] + step
+		if When(time.UnixMilli(c), o.cfg.Freq, o.cfg.NotificationFreq) {
+			return c, true
+		}
+	}
+	return 0, false
 }
 
 // Render draws the diagram of the kept history: resampled, the last NRows, with the marks
-// of that span.
-func (o *Output) Render(ctx context.Context) ([]byte, error) {
+// of that span read in tx.
+func (o *Output) Render(ctx context.Context, tx *state.Tx) ([]byte, error) {
 	rs, err := Resample(&o.hist, o.cfg.ResamplingFreq)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.cfg.Name, err)
@@ -173,7 +192,7 @@ func (o *Output) Render(ctx context.Context) ([]byte, error) {
 	var marks []Mark
 	if o.marks != nil {
 		from, to := rs.Time[0], rs.Time[rs.Len()-1]+o.cfg.ResamplingFreq.Milliseconds()
-		if marks, err = o.marks.Marks(ctx, from, to); err != nil {
+		if marks, err = o.marks.Marks(ctx, tx, from, to); err != nil {
 			return nil, fmt.Errorf("%s: %w", o.cfg.Name, err)
 		}
 	}

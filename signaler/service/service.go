@@ -78,12 +78,9 @@ type Service struct {
 	server   *ops.Server
 	paper    *trades.Trader
 	diagrams []*diagram.Output
-	resumers []resumer
+	txo      *signaler.TxOutputs
 	pruned   time.Time
 }
-
-// resumer reports the last bar an output processed.
-type resumer func(ctx context.Context) (time.Time, bool, error)
 
 // Open opens the state database in the data folder, builds the outputs and the loop (which
 // loads the model set). Close releases them.
@@ -119,11 +116,11 @@ func Open(ctx context.Context, opt Options) (_ *Service, err error) {
 	if opt.Weight != nil {
 		s.registry.SetWeightSource(opt.Weight)
 	}
-	outs, trader, err := s.outputs(ctx)
+	out, trader, err := s.outputs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	outs = append(outs, opt.Extra...)
+	outs := append(signaler.Outputs{out}, opt.Extra...)
 	if s.loop, err = signaler.New(signaler.Options{
 		Config: c, Feeder: opt.Feeder, Clock: opt.Clock, Until: opt.Until, Logger: s.log,
 		Settle: signaler.SettleDelay(c.FreqDuration()), Output: outs, Trader: trader,
@@ -161,18 +158,18 @@ func hasMessages(c *config.Config) bool {
 	return false
 }
 
-// outputs builds the outputs of output_sets (score notifications in the config's order, then
-// the diagrams) and the trader the loop hands the signals of fresh bars to: the paper trader
-// of a trader_simulation entry, else a logging one.
-func (s *Service) outputs(ctx context.Context) (signaler.Outputs, signaler.Trader, error) {
+// outputs builds the outputs of output_sets as one signaler.TxOutputs (score notifications in
+// the config's order, then the diagrams, then the paper trader of a trader_simulation entry,
+// all in the tick's one transaction) and the trader the loop hands the signals of fresh bars
+// to: a logging one when there is no paper trader.
+func (s *Service) outputs(ctx context.Context) (signaler.Output, signaler.Trader, error) {
 	c := s.opt.Config
 	symbol := c.Symbol
 	if len(c.DataSources) > 0 && c.DataSources[0].Folder != "" {
 		symbol = c.DataSources[0].Folder
 	}
 	buy, sell := SignalColumns(c)
-	var trader signaler.Trader = signaler.LogTrader{Log: s.log, Buy: buy, Sell: sell}
-	var outs signaler.Outputs
+	s.txo = &signaler.TxOutputs{DB: s.db, Symbol: symbol, Freq: c.Freq, Wake: s.deliver.Wake, Log: s.log}
 	var diagrams []json.RawMessage
 	var diagramAt []int
 	for i, o := range c.OutputSets {
@@ -183,10 +180,8 @@ func (s *Service) outputs(ctx context.Context) (signaler.Outputs, signaler.Trade
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
 			}
-			so := &signaler.ScoreOutbox{DB: s.db, Config: sc, Output: scores.OutputName(i), Symbol: symbol,
-				Freq: c.Freq, Interval: c.FreqDuration(), Log: s.log}
-			outs = append(outs, so)
-			s.resumers = append(s.resumers, so.LastBar)
+			s.txo.Outputs = append(s.txo.Outputs, &signaler.ScoreOutbox{DB: s.db, Config: sc, Output: scores.OutputName(i),
+				Symbol: symbol, Freq: c.Freq, Interval: c.FreqDuration(), Log: s.log})
 		case GenDiagram:
 			diagrams, diagramAt = append(diagrams, o.Config), append(diagramAt, i)
 		case GenPaper:
@@ -208,14 +203,11 @@ func (s *Service) outputs(ctx context.Context) (signaler.Outputs, signaler.Trade
 			if tc.Sell == "" {
 				tc.Sell = sell
 			}
-			if s.paper, err = trades.Open(ctx, trades.Config{Name: fmt.Sprintf("%s#%d", GenPaper, i), Buy: tc.Buy, Sell: tc.Sell, Model: setup.Model}, s.db); err != nil {
+			if s.paper, err = trades.Open(ctx, trades.Config{Name: fmt.Sprintf("%s#%d", GenPaper, i), Buy: tc.Buy, Sell: tc.Sell,
+				Model: setup.Model, Log: s.log}, s.db); err != nil {
 				return nil, nil, err
 			}
-			trader = s.paper
-			s.resumers = append(s.resumers, func(context.Context) (time.Time, bool, error) {
-				t, ok := s.paper.LastBar()
-				return t, ok, nil
-			})
+			s.txo.Trader = s.paper
 		case GenBinance:
 			s.log.Warn("trader_binance is not built yet: its signals are logged", "key", key)
 		default:
@@ -239,27 +231,20 @@ func (s *Service) outputs(ctx context.Context) (signaler.Outputs, signaler.Trade
 			return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
 		}
 		s.diagrams = append(s.diagrams, d)
-		outs = append(outs, d)
+		s.txo.Outputs = append(s.txo.Outputs, d)
 	}
-	return outs, afterTick{s: s, next: trader}, nil
+	var next signaler.Trader
+	if s.paper == nil {
+		next = signaler.LogTrader{Log: s.log, Buy: buy, Sell: sell}
+	}
+	return s.txo, afterTick{s: s, next: next}, nil
 }
 
-// resume is the loop's Resume: the earliest last bar among the outputs that keep one.
-func (s *Service) resume(ctx context.Context) (last time.Time, ok bool, err error) {
-	for _, r := range s.resumers {
-		t, has, err := r(ctx)
-		if err != nil {
-			return time.Time{}, false, err
-		}
-		if has && (!ok || t.Before(last)) {
-			last, ok = t, true
-		}
-	}
-	return last, ok, nil
-}
+// resume is the loop's Resume: the last bar whose tick committed.
+func (s *Service) resume(ctx context.Context) (time.Time, bool, error) { return s.txo.LastBar(ctx) }
 
-// afterTick hands the signals to the trader, then wakes the deliverer for the messages the
-// tick enqueued and prunes old sent messages once a day.
+// afterTick hands the signals of a fresh tick to the trader (the paper trader already took
+// them in the tick's transaction), then prunes old sent messages once a day.
 type afterTick struct {
 	s    *Service
 	next signaler.Trader
@@ -267,8 +252,10 @@ type afterTick struct {
 
 // Signals implements signaler.Trader.
 func (a afterTick) Signals(ctx context.Context, r *signaler.Result) error {
-	err := a.next.Signals(ctx, r)
-	a.s.deliver.Wake()
+	var err error
+	if a.next != nil {
+		err = a.next.Signals(ctx, r)
+	}
 	a.s.prune(ctx)
 	return err
 }

@@ -61,7 +61,7 @@ func TestDiagramDrawsTheTradersFills(t *testing.T) {
 	if _, err := png.Decode(bytes.NewReader(photo)); err != nil {
 		t.Fatal(err)
 	}
-	marks, _ := tr.Marks(ctx, tp.bars.Time[0], tp.bars.Time[tp.bars.Len()-1]+minute)
+	marks, _ := marksOf(ctx, db, tr, tp.bars.Time[0], tp.bars.Time[tp.bars.Len()-1]+minute)
 	if len(marks) < 10 {
 		t.Errorf("%d marks on the day", len(marks))
 	}

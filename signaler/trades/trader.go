@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"time"
 
@@ -35,6 +36,8 @@ type Config struct {
 	Buy, Sell string
 	// Model is the fill model, the same one simulate uses.
 	Model backtest.Model
+	// Log, if set, gets the bars PublishTx skips.
+	Log *slog.Logger
 }
 
 // DB is the part of the state database the trader uses.
@@ -138,47 +141,35 @@ func sameFill(e backtest.Execution, f state.PaperFill) bool {
 // Signals implements signaler.Trader (the same as Publish).
 func (t *Trader) Signals(ctx context.Context, r *signaler.Result) error { return t.Publish(ctx, r) }
 
-// Publish implements signaler.Output: every row of r.Rows newer than the last bar given goes
-// through the fill model with the decision of its signal columns (both or neither: none),
-// and in one state transaction the bars, the fills and their messages are stored. A bar the
-// fill model refuses (a missing or non-positive price) ends the tick: the rows before it are
-// stored and the error names it; a later tick goes on after it. If the transaction fails,
-// the account is rebuilt from the database and the error returned, so the same rows can be
-// given again.
+// Publish implements signaler.Output: PublishTx in a transaction of its own. A bad bar is
+// skipped and returned as an error after the other rows are stored. If the transaction
+// fails, the account is rebuilt from the database and the error returned, so the same rows
+// can be given again.
 func (t *Trader) Publish(ctx context.Context, r *signaler.Result) error {
-	if r.Rows == nil || r.Rows.Len() == 0 {
-		return nil
-	}
-	cols, err := t.columns(r.Rows)
-	if err != nil {
-		return err
-	}
-	var bars []state.PaperBar
-	var fills []state.PaperFill
 	var bad error
-	for i, ts := range r.Rows.Time {
-		if ts <= t.last {
-			continue
-		}
-		b := state.PaperBar{Time: ts, Open: cols[0][i], High: cols[1][i], Low: cols[2][i], Close: cols[3][i],
-			Decision: int(backtest.Decide(cols[4][i] == 1, cols[5][i] == 1))}
-		ex, err := t.paper.OnBar(backtest.Bar{Time: ts, Open: b.Open, High: b.High, Low: b.Low, Close: b.Close}, backtest.Signal(b.Decision))
-		if err != nil {
-			// Paper refuses a bad bar before changing anything: keep the rows before it.
-			bad = fmt.Errorf("paper trader %s: bar %s: %w", t.cfg.Name, frame.FormatTime(ts), err)
-			break
-		}
-		t.last = ts
-		bars = append(bars, b)
-		fills = append(fills, t.record(ex)...)
-	}
-	if len(bars) == 0 {
-		return bad
-	}
-	if err := t.db.Tick(ctx, func(tx *state.Tx) error { return t.store(ctx, tx, bars, fills) }); err != nil {
+	err := t.db.Tick(ctx, func(tx *state.Tx) error {
+		var err error
+		bad, err = t.publish(ctx, tx, r)
+		return err
+	})
+	if err != nil {
 		return t.abort(ctx, errors.Join(bad, err))
 	}
 	return bad
+}
+
+// PublishTx implements signaler.TxOutput: every row of r.Rows newer than the last bar given
+// goes through the fill model with the decision of its signal columns (both or neither:
+// none), and the bars, the fills and their messages are stored in tx. A bar the fill model
+// refuses (a missing or non-positive price: an empty grid row after a gap) is skipped with a
+// warning (Config.Log); the fill model sees the next bar as the next one. If tx is rolled
+// back, Rollback must be called.
+func (t *Trader) PublishTx(ctx context.Context, tx *state.Tx, r *signaler.Result) error {
+	bad, err := t.publish(ctx, tx, r)
+	if bad != nil && t.cfg.Log != nil {
+		t.cfg.Log.Warn("paper trader: bars skipped", "error", bad)
+	}
+	return err
 }
 
 // abort rebuilds the account from the database after a failed tick and returns err.
@@ -187,6 +178,43 @@ func (t *Trader) abort(ctx context.Context, err error) error {
 		return errors.Join(err, rerr)
 	}
 	return err
+}
+
+// Rollback implements signaler.Rollbacker: it rebuilds the account from the database.
+func (t *Trader) Rollback(ctx context.Context) error { return t.reload(ctx) }
+
+// publish runs the new rows through the fill model and stores them in tx; bad names the
+// bars skipped.
+func (t *Trader) publish(ctx context.Context, tx *state.Tx, r *signaler.Result) (bad, err error) {
+	if r.Rows == nil || r.Rows.Len() == 0 {
+		return nil, nil
+	}
+	cols, err := t.columns(r.Rows)
+	if err != nil {
+		return nil, err
+	}
+	var bars []state.PaperBar
+	var fills []state.PaperFill
+	var skipped []error
+	for i, ts := range r.Rows.Time {
+		if ts <= t.last {
+			continue
+		}
+		b := state.PaperBar{Time: ts, Open: cols[0][i], High: cols[1][i], Low: cols[2][i], Close: cols[3][i],
+			Decision: int(backtest.Decide(cols[4][i] == 1, cols[5][i] == 1))}
+		ex, err := t.paper.OnBar(backtest.Bar{Time: ts, Open: b.Open, High: b.High, Low: b.Low, Close: b.Close}, backtest.Signal(b.Decision))
+		if err != nil { // Paper refuses a bad bar before changing anything
+			skipped = append(skipped, fmt.Errorf("paper trader %s: bar %s: %w", t.cfg.Name, frame.FormatTime(ts), err))
+			continue
+		}
+		t.last = ts
+		bars = append(bars, b)
+		fills = append(fills, t.record(ex)...)
+	}
+	if len(bars) == 0 {
+		return errors.Join(skipped...), nil
+	}
+	return errors.Join(skipped...), t.store(ctx, tx, bars, fills)
 }
 
 // columns returns open, high, low, close, buy and sell of f, naming a missing one.
@@ -287,8 +315,8 @@ func (t *Trader) Fills(ctx context.Context, from, to int64) ([]state.PaperFill, 
 }
 
 // Marks implements diagram.MarkSource: the fills in [from, to) as buy and sell markers.
-func (t *Trader) Marks(ctx context.Context, from, to int64) ([]diagram.Mark, error) {
-	fills, err := t.Fills(ctx, from, to)
+func (t *Trader) Marks(ctx context.Context, tx *state.Tx, from, to int64) ([]diagram.Mark, error) {
+	fills, err := tx.PaperFills(ctx, t.cfg.Name, from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/tradectl/tradectl/internal/sharedtest"
 	"github.com/tradectl/tradectl/internal/state"
 	"github.com/tradectl/tradectl/signaler"
+	"github.com/tradectl/tradectl/signaler/diagram"
 )
 
 const minute = int64(60_000)
@@ -72,6 +73,15 @@ func realTape(t testing.TB) *tape {
 		tp.add(k.OpenTime, k.Float(t, 0), k.Float(t, 1), k.Float(t, 2), closes[i], score[i] <= -1.5, score[i] >= 1.5)
 	}
 	return tp
+}
+
+// marksOf reads the trader's marks in [from, to) in a read transaction.
+func marksOf(ctx context.Context, db *state.DB, tr *Trader, from, to int64) (marks []diagram.Mark, err error) {
+	err = db.View(ctx, func(tx *state.Tx) error {
+		marks, err = tr.Marks(ctx, tx, from, to)
+		return err
+	})
+	return marks, err
 }
 
 func openDB(t testing.TB, path string) *state.DB {
@@ -293,7 +303,7 @@ func TestMessagesHandTape(t *testing.T) {
 	if got := StatsMessage(backtest.Short, StatsOf(fills[:4])).Legacy(); got[:len("↘ *SHORT transactions stats (4 weeks)*\n")] != "↘ *SHORT transactions stats (4 weeks)*\n" {
 		t.Errorf("short header %q", got)
 	}
-	marks, err := tr.Marks(ctx, day0, day0+2*minute)
+	marks, err := marksOf(ctx, db, tr, day0, day0+2*minute)
 	if err != nil || len(marks) != 2 || !marks[0].Buy || marks[1].Buy || marks[1].Price != 110 {
 		t.Errorf("marks %+v, %v", marks, err)
 	}

@@ -1,0 +1,100 @@
+package signaler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tradectl/tradectl/internal/frame"
+	"github.com/tradectl/tradectl/internal/state"
+)
+
+// TxOutput is an output whose state changes (bands, messages, paper bars and fills) join the
+// tick's one state transaction.
+type TxOutput interface {
+	PublishTx(ctx context.Context, tx *state.Tx, r *Result) error
+}
+
+// Rollbacker is a TxOutput with state in memory: Rollback rebuilds it from the database after
+// its part of a tick was rolled back.
+type Rollbacker interface {
+	Rollback(ctx context.Context) error
+}
+
+// TxOutputs runs the state-keeping outputs of a tick in one transaction, each in a savepoint
+// (an output that fails is rolled back alone and its error returned after the commit), then
+// records the last row as processed (the progress a restart resumes after) and calls Wake.
+// A crash before the commit leaves none of the tick's changes, so the restart hands the same
+// rows to every output again; after it, all of them, so none is repeated.
+type TxOutputs struct {
+	DB      *state.DB
+	Outputs []TxOutput
+	// Trader, if set, joins the transaction last, unless the data is stale.
+	Trader TxOutput
+	// Symbol and Freq key the progress row.
+	Symbol, Freq string
+	// Wake is called after a commit (outbox.Deliverer.Wake); nil skips it.
+	Wake func()
+	Log  *slog.Logger
+}
+
+// Publish implements Output.
+func (o *TxOutputs) Publish(ctx context.Context, r *Result) error {
+	if r.Last() < 0 {
+		return nil
+	}
+	var failed []TxOutput
+	var errs []error
+	outs := o.Outputs
+	if o.Trader != nil && !r.Stale {
+		outs = append(outs[:len(outs):len(outs)], o.Trader)
+	}
+	err := o.DB.Tick(ctx, func(tx *state.Tx) error {
+		failed, errs = failed[:0], errs[:0]
+		for _, out := range outs {
+			if err := tx.Savepoint(ctx, func() error { return out.PublishTx(ctx, tx, r) }); err != nil {
+				failed, errs = append(failed, out), append(errs, err)
+			}
+		}
+		return tx.SetProgress(ctx, o.Symbol, o.Freq, time.UnixMilli(r.Rows.Time[r.Last()]).UTC())
+	})
+	if err != nil { // nothing committed: every output with memory rebuilds it
+		failed, errs = outs, append(errs, err)
+	}
+	for _, out := range failed {
+		if rb, ok := out.(Rollbacker); ok {
+			if err := rb.Rollback(context.WithoutCancel(ctx)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if o.Wake != nil {
+		o.Wake()
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("outputs of bar %s: %w", frame.FormatTime(r.Rows.Time[r.Last()]), errors.Join(errs...))
+	}
+	return nil
+}
+
+// LastBar is the open time of the last bar processed (the stored progress): Options.Resume.
+func (o *TxOutputs) LastBar(ctx context.Context) (last time.Time, ok bool, err error) {
+	err = o.DB.View(ctx, func(tx *state.Tx) error {
+		last, ok, err = tx.Progress(ctx, o.Symbol, o.Freq)
+		return err
+	})
+	return last, ok, err
+}
+
+// Warm implements Warmer: it warms the outputs (and the trader) that are Warmers.
+func (o *TxOutputs) Warm(ctx context.Context, r *Result) error {
+	var errs []error
+	for _, out := range append(o.Outputs[:len(o.Outputs):len(o.Outputs)], o.Trader) {
+		if w, ok := out.(Warmer); ok {
+			errs = append(errs, w.Warm(ctx, r))
+		}
+	}
+	return errors.Join(errs...)
+}
