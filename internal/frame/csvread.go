@@ -1,0 +1,296 @@
+package frame
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// The CSV reader cuts the text after the header into blocks of whole lines, parses the blocks
+// on every core and appends their rows to the columns in file order, so the result (values,
+// kinds, spare capacity and the first error with its line) is what one serial pass gives.
+// Only a few blocks are in flight at a time: the text is never held as a whole.
+
+// csvBlockSize is the size of the text blocks; a line longer than a block grows it.
+// Tests shrink it to cut lines at every position.
+var csvBlockSize = 256 << 10
+
+// csvWorkers is the number of goroutines parsing blocks (0: GOMAXPROCS).
+var csvWorkers = 0
+
+// csvPlan is what the workers need to parse a row; it is read-only while they run.
+type csvPlan struct {
+	nfields int      // fields in the header
+	tIdx    int      // index of the time field
+	last    int      // index of the last field parsed; the fields after it are only counted
+	slot    []int    // field index -> column slot, -1 when the field is skipped
+	names   []string // column name of each slot
+}
+
+// colFlags records which kinds of value a column's cells held.
+type colFlags struct {
+	float bool // saw a decimal value
+	ints  bool // saw an integer value
+	bools bool // saw True/False
+}
+
+// csvBlock is a run of whole lines and, once parsed, its rows.
+type csvBlock struct {
+	text  []byte
+	lines int // lines in text (set by the parser; the reader sets 1 for a read error)
+	times []int64
+	cols  [][]float64
+	flags []colFlags
+	// firstLine is the block line (from 1) of the first row; firstLen its length.
+	firstLine, firstLen int
+	// err is the first error in the block, at block line errLine; the error text does not
+	// name the file or line, which the consumer adds.
+	err     error
+	errLine int
+	fields  [][]byte
+	done    chan struct{}
+}
+
+// parse splits b.text into lines and parses each non-empty one, stopping at the first error.
+func (p *csvPlan) parse(b *csvBlock) {
+	b.times = b.times[:0]
+	if len(b.cols) != len(p.names) {
+		b.cols = make([][]float64, len(p.names))
+		b.flags = make([]colFlags, len(p.names))
+	}
+	for i := range b.cols {
+		b.cols[i] = b.cols[i][:0]
+		b.flags[i] = colFlags{}
+	}
+	b.firstLine, b.firstLen, b.err, b.errLine = 0, 0, nil, 0
+	text := b.text
+	line := 0
+	for len(text) > 0 {
+		var row []byte
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			row, text = text[:i], text[i+1:]
+		} else {
+			row, text = text, nil
+		}
+		line++
+		row = bytes.TrimRight(row, "\r")
+		if len(row) == 0 {
+			continue
+		}
+		if b.firstLine == 0 {
+			b.firstLine, b.firstLen = line, len(row)
+		}
+		if err := p.parseRow(b, row); err != nil {
+			b.err, b.errLine = err, line
+			break
+		}
+	}
+	b.lines = line
+}
+
+// parseRow appends one row to b. The time is appended before the cells are parsed, so a
+// block whose first row has a bad cell still shows its first time (the order checks of a
+// serial pass come before the cell parsing).
+func (p *csvPlan) parseRow(b *csvBlock, row []byte) error {
+	var count int
+	b.fields, count = splitFieldsN(row, b.fields[:0], p.last+1)
+	if count != p.nfields {
+		return fmt.Errorf("%w: %d fields, header has %d", ErrParse, count, p.nfields)
+	}
+	ts, err := ParseTime(unquote(b.fields[p.tIdx]))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrParse, err)
+	}
+	if n := len(b.times); n > 0 && ts <= b.times[n-1] {
+		return unsortedError(ts, b.times[n-1])
+	}
+	b.times = append(b.times, ts)
+	for i, f := range b.fields {
+		s := p.slot[i]
+		if s < 0 {
+			continue
+		}
+		v, err := b.flags[s].parse(f)
+		if err != nil {
+			return fmt.Errorf("column %q: %w: %v", p.names[s], ErrParse, err)
+		}
+		b.cols[s] = append(b.cols[s], v)
+	}
+	return nil
+}
+
+func unsortedError(ts, prev int64) error {
+	what := "duplicate"
+	if ts < prev {
+		what = "unsorted"
+	}
+	return fmt.Errorf("%w: %s timestamp %s after %s", ErrUnsorted, what, FormatTime(ts), FormatTime(prev))
+}
+
+// csvRows is the parsed rows of a whole file.
+type csvRows struct {
+	times []int64
+	cols  [][]float64
+	flags []colFlags
+}
+
+// readBlocks parses the text of r after the header (line 1) with plan p. size is the file
+// size (0 when unknown), used with the first row's length to size the columns once.
+func readBlocks(r io.Reader, path string, size int64, p *csvPlan) (*csvRows, error) {
+	workers := csvWorkers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	stop := make(chan struct{})
+	order := make(chan *csvBlock, workers+1)
+	jobs := make(chan *csvBlock, workers)
+	free := make(chan *csvBlock, 2*workers+3)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		defer close(jobs)
+		cutBlocks(r, stop, free, order, jobs)
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range jobs {
+				select {
+				case <-stop:
+				default:
+					p.parse(b)
+				}
+				close(b.done)
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		wg.Wait() // nothing reads r or the blocks once readBlocks returns
+	}()
+	out := &csvRows{cols: make([][]float64, len(p.names)), flags: make([]colFlags, len(p.names))}
+	base := 1 // lines before the block: the header
+	for b := range order {
+		<-b.done
+		if err := out.add(b, size); err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", path, base+err.line, err.err)
+		}
+		base += b.lines
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	return out, nil
+}
+
+// lineError is an error at a line of a block.
+type lineError struct {
+	line int
+	err  error
+}
+
+// add appends block b's rows, or returns the first error a serial pass meets in it: the
+// order of its first row against the rows before, then its own error.
+func (o *csvRows) add(b *csvBlock, size int64) *lineError {
+	if n := len(o.times); n > 0 && len(b.times) > 0 && b.times[0] <= o.times[n-1] {
+		return &lineError{b.firstLine, unsortedError(b.times[0], o.times[n-1])}
+	}
+	if b.err != nil {
+		return &lineError{b.errLine, b.err}
+	}
+	if len(b.times) == 0 {
+		return nil
+	}
+	if o.times == nil {
+		// Size the columns once, from the file size and the mean line length of the first
+		// block (the first rows of a features file are shorter: their windows are empty).
+		est := 1024
+		if size > 0 {
+			est = int(float64(size)/float64(len(b.text))*float64(b.lines)*1.03) + 64
+		}
+		o.times = make([]int64, 0, est)
+		for i := range o.cols {
+			o.cols[i] = make([]float64, 0, est)
+		}
+	}
+	o.times = append(o.times, b.times...)
+	for i, c := range b.cols {
+		o.cols[i] = append(o.cols[i], c...)
+		f := &o.flags[i]
+		f.float = f.float || b.flags[i].float
+		f.ints = f.ints || b.flags[i].ints
+		f.bools = f.bools || b.flags[i].bools
+	}
+	return nil
+}
+
+// cutBlocks reads r into blocks that end at a line end (the last one at the end of the
+// text) and sends each to order and then to jobs, until the text ends, a read fails (a
+// block holding only the error is sent) or stop is closed. Blocks come from free when it
+// has one.
+func cutBlocks(r io.Reader, stop <-chan struct{}, free <-chan *csvBlock, order, jobs chan<- *csvBlock) {
+	size := csvBlockSize
+	var carry []byte // the unfinished line after the last block
+	send := func(b *csvBlock) bool {
+		b.done = make(chan struct{})
+		select {
+		case order <- b:
+		case <-stop:
+			return false
+		}
+		select {
+		case jobs <- b:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for {
+		var b *csvBlock
+		select {
+		case b = <-free:
+		default:
+			b = &csvBlock{}
+		}
+		if cap(b.text) < size {
+			b.text = make([]byte, 0, size)
+		}
+		b.text = append(b.text[:0], carry...)
+		var err error
+		for len(b.text) < size && err == nil {
+			var n int
+			n, err = r.Read(b.text[len(b.text):size])
+			b.text = b.text[:len(b.text)+n]
+		}
+		switch {
+		case err == io.EOF:
+			send(b) // the rest of the text, its last line perhaps without a newline
+			return
+		case err != nil:
+			eb := &csvBlock{done: make(chan struct{}), err: err, errLine: 1}
+			close(eb.done)
+			select {
+			case order <- eb:
+			case <-stop:
+			}
+			return
+		}
+		cut := bytes.LastIndexByte(b.text, '\n')
+		if cut < 0 { // a line longer than a block: read on with a larger block
+			carry = append(carry[:0], b.text...)
+			size *= 2
+			continue
+		}
+		carry = append(carry[:0], b.text[cut+1:]...)
+		b.text = b.text[:cut+1]
+		if !send(b) {
+			return
+		}
+	}
+}
