@@ -417,41 +417,6 @@ func RemovePendingTemp() {
 // write their own formats (reports, model files).
 func WriteAtomic(path string, write func(io.Writer) error) error { return writeAtomic(path, write) }
 
-// WriteCSV writes the header and all rows of f to w.
-func WriteCSV(w io.Writer, f *Frame, opt WriteOptions) error {
-	tcol := opt.TimeColumn
-	if tcol == "" {
-		tcol = DefaultTimeColumn
-	}
-	buf := make([]byte, 0, 1<<16)
-	tp := min(max(opt.TimePos, 0), len(f.cols))
-	for k := 0; k <= len(f.cols); k++ {
-		if k > 0 {
-			buf = append(buf, ',')
-		}
-		switch {
-		case k == tp:
-			buf = append(buf, tcol...)
-		case k < tp:
-			buf = append(buf, f.cols[k].Name...)
-		default:
-			buf = append(buf, f.cols[k-1].Name...)
-		}
-	}
-	buf = append(buf, '\n')
-	for i := range f.Time {
-		buf = appendRowAt(buf, f, i, opt.Precision, tp)
-		if len(buf) > 1<<16-4096 {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
-	}
-	_, err := w.Write(buf)
-	return err
-}
-
 // AppendRow appends row i of f as a CSV line (with newline), time column first.
 func AppendRow(buf []byte, f *Frame, i int, prec int) []byte { return appendRowAt(buf, f, i, prec, 0) }
 

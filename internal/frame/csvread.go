@@ -18,7 +18,7 @@ import (
 // Tests shrink it to cut lines at every position.
 var csvBlockSize = 256 << 10
 
-// csvWorkers is the number of goroutines parsing blocks (0: GOMAXPROCS).
+// csvWorkers is the number of goroutines parsing or formatting blocks (0: GOMAXPROCS).
 var csvWorkers = 0
 
 // csvPlan is what the workers need to parse a row; it is read-only while they run.
@@ -40,7 +40,7 @@ type colFlags struct {
 // csvBlock is a run of whole lines and, once parsed, its rows.
 type csvBlock struct {
 	text  []byte
-	lines int // lines in text (set by the parser; the reader sets 1 for a read error)
+	lines int // lines in text (set by the parser)
 	times []int64
 	cols  [][]float64
 	flags []colFlags
@@ -51,7 +51,10 @@ type csvBlock struct {
 	err     error
 	errLine int
 	fields  [][]byte
-	done    chan struct{}
+	// For JoinCSV: the file line of the block's first line, the number of rows before the
+	// block, and the block's formatted text.
+	startLine, rowsBefore int
+	out                   []byte
 }
 
 // parse splits b.text into lines and parses each non-empty one, stopping at the first error.
@@ -70,13 +73,8 @@ func (p *csvPlan) parse(b *csvBlock) {
 	line := 0
 	for len(text) > 0 {
 		var row []byte
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			row, text = text[:i], text[i+1:]
-		} else {
-			row, text = text, nil
-		}
+		row, text = nextLine(text)
 		line++
-		row = bytes.TrimRight(row, "\r")
 		if len(row) == 0 {
 			continue
 		}
@@ -138,56 +136,109 @@ type csvRows struct {
 }
 
 // readBlocks parses the text of r after the header (line 1) with plan p. size is the file
-// size (0 when unknown), used with the first row's length to size the columns once.
+// size (0 when unknown), used with the first block's mean line length to size the columns.
 func readBlocks(r io.Reader, path string, size int64, p *csvPlan) (*csvRows, error) {
-	workers := csvWorkers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	free := make(chan *csvBlock, 2*csvWorkerCount()+3)
+	out := &csvRows{cols: make([][]float64, len(p.names)), flags: make([]colFlags, len(p.names))}
+	base := 1 // lines before the block: the header
+	bad := false
+	err := runOrdered(
+		func(emit func(*csvBlock) bool) error { return cutBlocks(r, free, emit) },
+		p.parse,
+		func(b *csvBlock) error {
+			if err := out.add(b, size); err != nil {
+				bad = true
+				return fmt.Errorf("%s: line %d: %w", path, base+err.line, err.err)
+			}
+			base += b.lines
+			recycle(free, b)
+			return nil
+		})
+	switch {
+	case err != nil && !bad: // reading failed after the blocks before
+		return nil, fmt.Errorf("%s: line %d: %w", path, base+1, err)
+	case err != nil:
+		return nil, err
 	}
+	return out, nil
+}
+
+// csvWorkerCount is the number of goroutines formatting or parsing blocks.
+func csvWorkerCount() int {
+	if csvWorkers > 0 {
+		return csvWorkers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// runOrdered runs work on every value produce emits, on csvWorkerCount goroutines, and
+// passes the values to consume in the order emitted, each after its work is done. It returns
+// consume's first error (then the rest is dropped: emit returns false) or else produce's.
+// Nothing runs any more when it returns. Only a few values are in flight at a time.
+func runOrdered[T any](produce func(emit func(T) bool) error, work func(T), consume func(T) error) error {
+	type item struct {
+		v    T
+		done chan struct{}
+	}
+	workers := csvWorkerCount()
 	stop := make(chan struct{})
-	order := make(chan *csvBlock, workers+1)
-	jobs := make(chan *csvBlock, workers)
-	free := make(chan *csvBlock, 2*workers+3)
+	order := make(chan item, workers+1)
+	jobs := make(chan item, workers)
+	var perr error
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(order)
 		defer close(jobs)
-		cutBlocks(r, stop, free, order, jobs)
+		perr = produce(func(v T) bool {
+			it := item{v, make(chan struct{})}
+			select {
+			case order <- it:
+			case <-stop:
+				return false
+			}
+			select {
+			case jobs <- it:
+				return true
+			case <-stop:
+				return false
+			}
+		})
 	}()
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range jobs {
+			for it := range jobs {
 				select {
 				case <-stop:
 				default:
-					p.parse(b)
+					work(it.v)
 				}
-				close(b.done)
+				close(it.done)
 			}
 		}()
 	}
 	defer func() {
 		close(stop)
-		wg.Wait() // nothing reads r or the blocks once readBlocks returns
+		wg.Wait()
 	}()
-	out := &csvRows{cols: make([][]float64, len(p.names)), flags: make([]colFlags, len(p.names))}
-	base := 1 // lines before the block: the header
-	for b := range order {
-		<-b.done
-		if err := out.add(b, size); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", path, base+err.line, err.err)
-		}
-		base += b.lines
-		select {
-		case free <- b:
-		default:
+	for it := range order {
+		<-it.done
+		if err := consume(it.v); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return perr // order is closed: produce has returned
+}
+
+// recycle offers a used block for reuse.
+func recycle(free chan *csvBlock, b *csvBlock) {
+	select {
+	case free <- b:
+	default:
+	}
 }
 
 // lineError is an error at a line of a block.
@@ -233,26 +284,11 @@ func (o *csvRows) add(b *csvBlock, size int64) *lineError {
 }
 
 // cutBlocks reads r into blocks that end at a line end (the last one at the end of the
-// text) and sends each to order and then to jobs, until the text ends, a read fails (a
-// block holding only the error is sent) or stop is closed. Blocks come from free when it
-// has one.
-func cutBlocks(r io.Reader, stop <-chan struct{}, free <-chan *csvBlock, order, jobs chan<- *csvBlock) {
+// text) and emits each, until the text ends, emit returns false or a read fails (its error
+// is returned). Blocks come from free when it has one.
+func cutBlocks(r io.Reader, free <-chan *csvBlock, emit func(*csvBlock) bool) error {
 	size := csvBlockSize
 	var carry []byte // the unfinished line after the last block
-	send := func(b *csvBlock) bool {
-		b.done = make(chan struct{})
-		select {
-		case order <- b:
-		case <-stop:
-			return false
-		}
-		select {
-		case jobs <- b:
-			return true
-		case <-stop:
-			return false
-		}
-	}
 	for {
 		var b *csvBlock
 		select {
@@ -272,16 +308,15 @@ func cutBlocks(r io.Reader, stop <-chan struct{}, free <-chan *csvBlock, order, 
 		}
 		switch {
 		case err == io.EOF:
-			send(b) // the rest of the text, its last line perhaps without a newline
-			return
+			emit(b) // the rest of the text, its last line perhaps without a newline
+			return nil
 		case err != nil:
-			eb := &csvBlock{done: make(chan struct{}), err: err, errLine: 1}
-			close(eb.done)
-			select {
-			case order <- eb:
-			case <-stop:
+			// The whole lines read go first, so the error names the line it stopped in.
+			if cut := bytes.LastIndexByte(b.text, '\n'); cut >= 0 {
+				b.text = b.text[:cut+1]
+				emit(b)
 			}
-			return
+			return err
 		}
 		cut := bytes.LastIndexByte(b.text, '\n')
 		if cut < 0 { // a line longer than a block: read on with a larger block
@@ -291,8 +326,8 @@ func cutBlocks(r io.Reader, stop <-chan struct{}, free <-chan *csvBlock, order, 
 		}
 		carry = append(carry[:0], b.text[cut+1:]...)
 		b.text = b.text[:cut+1]
-		if !send(b) {
-			return
+		if !emit(b) {
+			return nil
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -226,4 +227,147 @@ func setField(line string, i int, v string) string {
 	f := strings.Split(line, ",")
 	f[i] = v
 	return strings.Join(f, ",")
+}
+
+// A gzip file cut short fails with the reader's error, naming the file and the line it
+// stopped in, after the rows before have been checked.
+func TestParallelCSVReadTruncatedGzip(t *testing.T) {
+	text, _, _ := genCSV(2000)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(text))
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "cut.csv.gz")
+	if err := os.WriteFile(path, gz.Bytes()[:gz.Len()/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var ref string
+	for _, c := range readConfigs {
+		_, err := readWith(t, path, c.block, c.workers, ReadOptions{})
+		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(err.Error(), path+": line ") {
+			t.Fatalf("block %d workers %d: %v", c.block, c.workers, err)
+		}
+		if ref == "" {
+			ref = err.Error()
+		} else if err.Error() != ref {
+			t.Fatalf("block %d workers %d: error %q, serial %q", c.block, c.workers, err, ref)
+		}
+	}
+}
+
+// withBlocks sets the block sizes and worker count for one call.
+func withBlocks(block, rowBlock, workers int, fn func()) {
+	oldB, oldR, oldW := csvBlockSize, csvRowBlock, csvWorkers
+	csvBlockSize, csvRowBlock, csvWorkers = block, rowBlock, workers
+	defer func() { csvBlockSize, csvRowBlock, csvWorkers = oldB, oldR, oldW }()
+	fn()
+}
+
+// WriteCSV and JoinCSV format blocks of rows on every core; the text is the serial one,
+// and holds the values (6 decimals) and times it should.
+func TestParallelCSVWriteMatchesSerial(t *testing.T) {
+	rows := 2000
+	if testing.Short() {
+		rows = 600
+	}
+	text, times, vals := genCSV(rows)
+	src := filepath.Join(t.TempDir(), "src.csv")
+	if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadCSV(src, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skip := rows / 4
+	add := New(times[skip:])
+	twice := make([]float64, add.Len())
+	for i := range twice {
+		twice[i] = vals[0][skip+i] * 2
+	}
+	if err := add.Set("a2", Float, twice); err != nil {
+		t.Fatal(err)
+	}
+	header := []string{"a2", "timestamp", "b", "flag", "n"}
+	opt := WriteOptions{Precision: 6, TimePos: 1}
+	configs := []struct{ block, rowBlock, workers int }{{1 << 22, 1 << 30, 1}, {1, 1, 2}, {7, 3, 3}, {100, 64, 2}, {256 << 10, 2048, 2}}
+	var refWrite, refJoin []byte
+	for _, c := range configs {
+		var wb, jb bytes.Buffer
+		var werr, jerr error
+		withBlocks(c.block, c.rowBlock, c.workers, func() {
+			werr = WriteCSV(&wb, f, opt)
+			jerr = JoinCSV(&jb, src, add, skip, header, opt)
+		})
+		if werr != nil || jerr != nil {
+			t.Fatalf("%+v: %v, %v", c, werr, jerr)
+		}
+		if refWrite == nil {
+			refWrite, refJoin = wb.Bytes(), jb.Bytes()
+			continue
+		}
+		if !bytes.Equal(wb.Bytes(), refWrite) {
+			t.Fatalf("%+v: WriteCSV differs from the serial text", c)
+		}
+		if !bytes.Equal(jb.Bytes(), refJoin) {
+			t.Fatalf("%+v: JoinCSV differs from the serial text", c)
+		}
+	}
+	out := strings.Split(strings.TrimSuffix(string(refJoin), "\n"), "\n")
+	if out[0] != strings.Join(header, ",") || len(out) != rows-skip+1 {
+		t.Fatalf("join: header %q, %d lines, want %d", out[0], len(out), rows-skip+1)
+	}
+	for i, l := range out[1:] {
+		r := skip + i
+		want := []string{
+			strconv.FormatFloat(vals[0][r]*2, 'f', 6, 64), FormatTime(times[r]), "",
+			map[float64]string{1: "True", 0: "False"}[vals[2][r]], strconv.Itoa(int(vals[3][r])),
+		}
+		switch b := vals[1][r]; {
+		case b == math.Trunc(b): // an integer cell is copied as it is
+			want[2] = strconv.Itoa(int(b))
+		case !math.IsNaN(b):
+			want[2] = strconv.FormatFloat(b, 'f', 6, 64)
+		}
+		if l != strings.Join(want, ",") {
+			t.Fatalf("join line %d: %q, want %q", i+2, l, strings.Join(want, ","))
+		}
+	}
+	if w := strings.Split(string(refWrite), "\n"); len(w) != rows+2 || !strings.HasPrefix(w[1], "-50.000000,"+FormatTime(times[0])+",,True,-1000,") {
+		t.Fatalf("write: %d lines, first row %q", len(w), w[1])
+	}
+}
+
+// A source row that does not match the computed rows fails at its line, the first of two
+// such rows, however the text is cut.
+func TestParallelJoinCSVErrors(t *testing.T) {
+	text, times, _ := genCSV(500)
+	lines := strings.Split(text, "\n")
+	no := 300
+	for !strings.HasPrefix(lines[no-1], "20") {
+		no++
+	}
+	lines[no-1] = setField(lines[no-1], 4, "1.x")
+	src := filepath.Join(t.TempDir(), "src.csv")
+	if err := os.WriteFile(src, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	add := New(times[10:])
+	add.Time[450] = 0 // a later mismatch
+	var ref string
+	for _, c := range []struct{ block, workers int }{{1 << 22, 1}, {1, 2}, {64, 3}, {1000, 2}} {
+		var err error
+		withBlocks(c.block, csvRowBlock, c.workers, func() {
+			err = JoinCSV(io.Discard, src, add, 10, []string{"timestamp", "n"}, WriteOptions{Precision: 6})
+		})
+		want := fmt.Sprintf("%s: line %d: column \"n\": ", src, no)
+		if !errors.Is(err, ErrParse) || !strings.HasPrefix(err.Error(), want) {
+			t.Fatalf("%+v: %v, want it to start %q", c, err, want)
+		}
+		if ref == "" {
+			ref = err.Error()
+		} else if err.Error() != ref {
+			t.Fatalf("%+v: %q, serial %q", c, err, ref)
+		}
+	}
 }
