@@ -265,35 +265,65 @@ func (c *colFlags) parse(b []byte) (float64, error) {
 // number tradectl and ITB write, exactly as strconv.ParseFloat does: the digits form an integer
 // below 2^53 and 10^k (k <= 15) is exact, so the one division is correctly rounded.
 func parseDecimal(b []byte) (float64, bool) {
-	i, neg := 0, false
-	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
-		neg, i = b[0] == '-', 1
+	v, end, kind := scanNumber(b, 0)
+	return v, kind == scannedDecimal && end == len(b)
+}
+
+// What scanNumber found.
+const (
+	scannedOther   = iota // not a plain number: the cell needs colFlags.parse
+	scannedDecimal        // a decimal parseDecimal accepts
+	scannedInt            // an integer of under 16 characters, sign included
+)
+
+// scanNumber parses the field of line starting at i when it is a decimal parseDecimal
+// accepts or a short integer, giving the values colFlags.parse gives them; end is the index
+// after the field when kind is not scannedOther.
+func scanNumber(line []byte, i int) (v float64, end int, kind int) {
+	first := i
+	neg := false
+	if i < len(line) && (line[i] == '-' || line[i] == '+') {
+		neg = line[i] == '-'
+		i++
 	}
 	var m uint64
-	digits, frac, dot := 0, 0, false
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			m = m*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			return 0, false
+	start := i
+	for i < len(line) && line[i]-'0' < 10 {
+		m = m*10 + uint64(line[i]-'0')
+		i++
+	}
+	intDigits := i - start
+	if i == len(line) || line[i] == ',' {
+		if intDigits == 0 || i-first >= 16 {
+			return 0, i, scannedOther
 		}
+		n := int64(m)
+		if neg {
+			n = -n // an integer -0 is +0, as colFlags.parse makes it
+		}
+		return float64(n), i, scannedInt
 	}
-	if !dot || digits == 0 || digits > 15 {
-		return 0, false
+	if line[i] != '.' {
+		return 0, i, scannedOther
 	}
-	v := float64(m) / pow10[frac]
+	i++
+	start = i
+	for i < len(line) && line[i]-'0' < 10 {
+		m = m*10 + uint64(line[i]-'0')
+		i++
+	}
+	frac := i - start
+	if i < len(line) && line[i] != ',' {
+		return 0, i, scannedOther
+	}
+	if d := intDigits + frac; d == 0 || d > 15 {
+		return 0, i, scannedOther
+	}
+	v = float64(m) / pow10[frac]
 	if neg {
 		v = -v
 	}
-	return v, true
+	return v, i, scannedDecimal
 }
 
 // splitFieldsN splits the first n fields of line into dst and returns the number of fields

@@ -89,10 +89,80 @@ func (p *csvPlan) parse(b *csvBlock) {
 	b.lines = line
 }
 
-// parseRow appends one row to b. The time is appended before the cells are parsed, so a
-// block whose first row has a bad cell still shows its first time (the order checks of a
-// serial pass come before the cell parsing).
+// parseRow appends one row to b: in one pass over the text when the row is well formed,
+// otherwise with parseFields, which finds the first error.
 func (p *csvPlan) parseRow(b *csvBlock, row []byte) error {
+	n := len(b.times)
+	if p.scanRow(b, row) {
+		return nil
+	}
+	b.times = b.times[:n] // drop what the failed pass appended
+	for s := range b.cols {
+		b.cols[s] = b.cols[s][:n]
+	}
+	return p.parseFields(b, row)
+}
+
+// scanRow parses the cells of row while finding the field ends, a plain decimal as it is
+// scanned (scanNumber), and reports whether the row was well formed. Every cell parses to
+// what parseFields gives it; a false result leaves partly appended values to drop.
+func (p *csvPlan) scanRow(b *csvBlock, row []byte) bool {
+	pos := 0
+	end := 0
+	for i := 0; i <= p.last; i++ {
+		if pos > len(row) { // fewer fields than the header
+			return false
+		}
+		s := p.slot[i]
+		if s < 0 {
+			end = fieldEnd(row, pos)
+			if i == p.tIdx {
+				ts, err := ParseTime(unquote(row[pos:end]))
+				if n := len(b.times); err != nil || n > 0 && ts <= b.times[n-1] {
+					return false
+				}
+				b.times = append(b.times, ts)
+			}
+			pos = end + 1
+			continue
+		}
+		v, e, kind := scanNumber(row, pos)
+		switch kind {
+		case scannedDecimal:
+			b.flags[s].float = true
+		case scannedInt:
+			b.flags[s].ints = true
+		default:
+			e = fieldEnd(row, pos)
+			var err error
+			if v, err = b.flags[s].parse(row[pos:e]); err != nil {
+				return false
+			}
+		}
+		b.cols[s] = append(b.cols[s], v)
+		end, pos = e, e+1
+	}
+	count := p.last + 1
+	if end < len(row) {
+		count += bytes.Count(row[end+1:], []byte{','}) + 1
+	}
+	return count == p.nfields
+}
+
+// fieldEnd returns the index of the ',' ending the field of line starting at i, or the line
+// length for the last field.
+func fieldEnd(line []byte, i int) int {
+	if k := bytes.IndexByte(line[i:], ','); k >= 0 {
+		return i + k
+	}
+	return len(line)
+}
+
+// parseFields appends one row to b, splitting it into fields first, and returns the first
+// error a serial pass meets in the row. The time is appended before the cells are parsed,
+// so a block whose first row has a bad cell still shows its first time (the order checks of
+// a serial pass come before the cell parsing).
+func (p *csvPlan) parseFields(b *csvBlock, row []byte) error {
 	var count int
 	b.fields, count = splitFieldsN(row, b.fields[:0], p.last+1)
 	if count != p.nfields {

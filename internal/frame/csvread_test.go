@@ -371,3 +371,41 @@ func TestParallelJoinCSVErrors(t *testing.T) {
 		}
 	}
 }
+
+// The one-pass row scan gives every cell the value, sign of zero and kind that splitting
+// the row and parsing each field gives, and accepts only rows that parse without error.
+func TestScanRowMatchesParseFields(t *testing.T) {
+	cells := []string{"", "0", "-0", "+5", "-0.0", "0.0", "1.", ".5", "-.5", ".", "-", "+", "1.2.3", " 1", "1 ",
+		"000000000000001", "0000000000000001", "-00000000000001", "123456789012345", "1234567890123456",
+		"12345678.9012345", "1234567.89012345", "1.2345678901234567", "99999999999999.9", "1e5", "1E-3",
+		"True", "False", "true", "FALSE", "\"3.5\"", "\"\"", "nan", "inf", "16541.77000000", "-0.00012300",
+		"1672531259999", "0x10", "1_000", "٣"}
+	p := &csvPlan{nfields: 4, tIdx: 0, last: 3, slot: []int{-1, 0, -1, 1}, names: []string{"x", "y"}}
+	for _, a := range cells {
+		for _, c := range cells {
+			for _, extra := range []string{"", ",9"} {
+				row := []byte("2024-01-01 00:00:00," + a + ",skipped," + c + extra)
+				fast, slow := &csvBlock{}, &csvBlock{}
+				p.parse(fast) // sizes the columns
+				p.parse(slow)
+				ok := p.scanRow(fast, row)
+				err := p.parseFields(slow, row)
+				if !ok {
+					continue // parseRow falls back to parseFields
+				}
+				if err != nil {
+					t.Fatalf("%q: the scan accepts it, parseFields fails: %v", row, err)
+				}
+				if fast.times[0] != slow.times[0] || fast.flags[0] != slow.flags[0] || fast.flags[1] != slow.flags[1] {
+					t.Fatalf("%q: scan %v %+v, parseFields %v %+v", row, fast.times, fast.flags, slow.times, slow.flags)
+				}
+				for s := range 2 {
+					f, g := fast.cols[s][0], slow.cols[s][0]
+					if math.Float64bits(f) != math.Float64bits(g) && !(math.IsNaN(f) && math.IsNaN(g)) {
+						t.Fatalf("%q column %d: scan %v, parseFields %v", row, s, f, g)
+					}
+				}
+			}
+		}
+	}
+}
