@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -338,8 +339,8 @@ func TestParallelCSVWriteMatchesSerial(t *testing.T) {
 	}
 }
 
-// A source row that does not match the computed rows fails at its line, the first of two
-// such rows, however the text is cut.
+// A bad source row fails at its line, the first of two bad rows, however the text is cut:
+// a bad cell, and a row missing a field after the last one used.
 func TestParallelJoinCSVErrors(t *testing.T) {
 	text, times, _ := genCSV(500)
 	lines := strings.Split(text, "\n")
@@ -347,27 +348,37 @@ func TestParallelJoinCSVErrors(t *testing.T) {
 	for !strings.HasPrefix(lines[no-1], "20") {
 		no++
 	}
-	lines[no-1] = setField(lines[no-1], 4, "1.x")
-	src := filepath.Join(t.TempDir(), "src.csv")
-	if err := os.WriteFile(src, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	add := New(times[10:])
-	add.Time[450] = 0 // a later mismatch
-	var ref string
-	for _, c := range []struct{ block, workers int }{{1 << 22, 1}, {1, 2}, {64, 3}, {1000, 2}} {
-		var err error
-		withBlocks(c.block, csvRowBlock, c.workers, func() {
-			err = JoinCSV(io.Discard, src, add, 10, []string{"timestamp", "n"}, WriteOptions{Precision: 6})
-		})
-		want := fmt.Sprintf("%s: line %d: column \"n\": ", src, no)
-		if !errors.Is(err, ErrParse) || !strings.HasPrefix(err.Error(), want) {
-			t.Fatalf("%+v: %v, want it to start %q", c, err, want)
+	for _, tc := range []struct {
+		name string
+		edit func(string) string
+		msg  string
+	}{
+		{"bad cell", func(s string) string { return setField(s, 4, "1.x") }, `column "n": `},
+		{"short row", func(s string) string { return s[:strings.LastIndexByte(s, ',')] }, "5 fields, header has 6"},
+	} {
+		bad := append([]string(nil), lines...)
+		bad[no-1] = tc.edit(bad[no-1])
+		src := filepath.Join(t.TempDir(), "src.csv")
+		if err := os.WriteFile(src, []byte(strings.Join(bad, "\n")), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		if ref == "" {
-			ref = err.Error()
-		} else if err.Error() != ref {
-			t.Fatalf("%+v: %q, serial %q", c, err, ref)
+		add := New(slices.Clone(times[10:]))
+		add.Time[450] = 0 // a later mismatch
+		var ref string
+		for _, c := range []struct{ block, workers int }{{1 << 22, 1}, {1, 2}, {64, 3}, {1000, 2}} {
+			var err error
+			withBlocks(c.block, csvRowBlock, c.workers, func() {
+				err = JoinCSV(io.Discard, src, add, 10, []string{"timestamp", "n"}, WriteOptions{Precision: 6})
+			})
+			want := fmt.Sprintf("%s: line %d: ", src, no)
+			if !errors.Is(err, ErrParse) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("%s %+v: %v, want it to start %q and name %q", tc.name, c, err, want, tc.msg)
+			}
+			if ref == "" {
+				ref = err.Error()
+			} else if err.Error() != ref {
+				t.Fatalf("%s %+v: %q, serial %q", tc.name, c, err, ref)
+			}
 		}
 	}
 }

@@ -75,7 +75,7 @@ func JoinCSV(w io.Writer, src string, add *Frame, skip int, header []string, opt
 	if !ok {
 		return fmt.Errorf("%s: %w %q (time column)", src, ErrMissingColumn, tcol)
 	}
-	j.tIdx = tIdx
+	j.tIdx, j.last = tIdx, tIdx
 	// Output plan: -1 = the time column, >= 0 = src field, < -1 = add column -(k+2).
 	j.plan = make([]int, len(header))
 	for i, name := range header {
@@ -92,6 +92,7 @@ func JoinCSV(w io.Writer, src string, add *Frame, skip int, header []string, opt
 				return fmt.Errorf("%s: %w %q", src, ErrMissingColumn, name)
 			}
 			j.plan[i] = k
+			j.last = max(j.last, k)
 		}
 	}
 	if _, err := w.Write([]byte(strings.Join(header, ",") + "\n")); err != nil {
@@ -142,6 +143,7 @@ type joiner struct {
 	prec    int
 	nsrc    int      // fields in src
 	tIdx    int      // src field of the time
+	last    int      // the last src field used; the fields after it are only counted
 	plan    []int    // per output column: -1 time, >= 0 src field, < -1 add column -(k+2)
 	addCols []Column // the columns taken from add
 }
@@ -174,9 +176,10 @@ func (j *joiner) formatRow(b *csvBlock, line []byte, k int) error {
 	if k >= j.add.Len() {
 		return fmt.Errorf("%w: more rows than were computed (the file changed while reading?)", ErrParse)
 	}
-	b.fields = splitFields(line, b.fields[:0])
-	if len(b.fields) != j.nsrc {
-		return fmt.Errorf("%w: %d fields, header has %d", ErrParse, len(b.fields), j.nsrc)
+	var count int
+	b.fields, count = splitFieldsN(line, b.fields[:0], j.last+1)
+	if count != j.nsrc {
+		return fmt.Errorf("%w: %d fields, header has %d", ErrParse, count, j.nsrc)
 	}
 	ts, err := ParseTime(unquote(b.fields[j.tIdx]))
 	if err != nil || ts != j.add.Time[k] {
@@ -217,8 +220,12 @@ func appendCell(buf, cell []byte, prec int) ([]byte, error) {
 	}
 	if dot := bytes.IndexByte(cell, '.'); dot >= 0 && prec >= 0 {
 		frac := cell[dot+1:]
-		intPart := bytes.TrimLeft(cell[:dot], "+-")
-		if len(frac) <= prec && len(intPart) <= 9 && len(cell[:dot])-len(intPart) <= 1 && isDigits(frac) && isDigits(intPart) && !isNegativeZero(cell) {
+		signs := 0
+		for signs < dot && (cell[signs] == '+' || cell[signs] == '-') {
+			signs++
+		}
+		intPart := cell[signs:dot]
+		if len(frac) <= prec && len(intPart) <= 9 && signs <= 1 && isDigits(frac) && isDigits(intPart) && !isNegativeZero(cell) {
 			buf = append(buf, cell...)
 			if len(frac) == 0 && prec == 0 {
 				return buf[:len(buf)-1], nil
