@@ -14,9 +14,10 @@ import (
 // kinds, spare capacity and the first error with its line) is what one serial pass gives.
 // Only a few blocks are in flight at a time: the text is never held as a whole.
 
-// csvBlockSize is the size of the text blocks; a line longer than a block grows it.
+// csvBlockSize is the size of the text blocks (small: the blocks in flight add to peak
+// memory); a line longer than a block grows it.
 // Tests shrink it to cut lines at every position.
-var csvBlockSize = 256 << 10
+var csvBlockSize = 64 << 10
 
 // csvWorkers is the number of goroutines parsing or formatting blocks (0: GOMAXPROCS).
 var csvWorkers = 0

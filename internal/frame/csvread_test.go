@@ -77,7 +77,7 @@ func readWith(t *testing.T, path string, block, workers int, opt ReadOptions) (*
 // readConfigs are the block sizes and worker counts every parallel read is compared over;
 // the first is the serial reference (one worker, the whole text in one block).
 // Blocks of 1 and 7 bytes grow for every line longer than them.
-var readConfigs = []struct{ block, workers int }{{1 << 22, 1}, {1, 1}, {1, 3}, {7, 2}, {64, 4}, {1000, 2}, {256 << 10, 2}}
+var readConfigs = []struct{ block, workers int }{{1 << 22, 1}, {1, 1}, {1, 3}, {7, 2}, {64, 4}, {1000, 2}, {64 << 10, 2}}
 
 // The frame read in parallel from blocks cut anywhere is the serial one, cell for cell,
 // and holds the values written.
@@ -291,7 +291,7 @@ func TestParallelCSVWriteMatchesSerial(t *testing.T) {
 	}
 	header := []string{"a2", "timestamp", "b", "flag", "n"}
 	opt := WriteOptions{Precision: 6, TimePos: 1}
-	configs := []struct{ block, rowBlock, workers int }{{1 << 22, 1 << 30, 1}, {1, 1, 2}, {7, 3, 3}, {100, 64, 2}, {256 << 10, 2048, 2}}
+	configs := []struct{ block, rowBlock, workers int }{{1 << 22, 1 << 30, 1}, {1, 1, 2}, {7, 3, 3}, {100, 64, 2}, {64 << 10, 512, 2}}
 	var refWrite, refJoin []byte
 	for _, c := range configs {
 		var wb, jb bytes.Buffer

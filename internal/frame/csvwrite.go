@@ -7,7 +7,7 @@ import (
 
 // csvRowBlock is the number of rows WriteCSV formats per block; the blocks are formatted
 // on every core and written in order, so the text is what one serial pass writes.
-var csvRowBlock = 2048
+var csvRowBlock = 512
 
 // rowBlock is a range of rows and, once formatted, their text.
 type rowBlock struct {
