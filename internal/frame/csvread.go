@@ -11,8 +11,8 @@ import (
 
 // The CSV reader cuts the text after the header into blocks of whole lines, parses the blocks
 // on every core and appends their rows to the columns in file order, so the result (values,
-// kinds, spare capacity and the first error with its line) is what one serial pass gives.
-// Only a few blocks are in flight at a time: the text is never held as a whole.
+// kinds, and the first error with its line) is what one serial pass gives. Only a few
+// blocks are in flight at a time: the text is never held as a whole.
 
 // csvBlockSize is the size of the text blocks (small: the blocks in flight add to peak
 // memory); a line longer than a block grows it.
