@@ -45,8 +45,8 @@ type csvBlock struct {
 	times []int64
 	cols  [][]float64
 	flags []colFlags
-	// firstLine is the block line (from 1) of the first row; firstLen its length.
-	firstLine, firstLen int
+	// firstLine is the block line (from 1) of the first row.
+	firstLine int
 	// err is the first error in the block, at block line errLine; the error text does not
 	// name the file or line, which the consumer adds.
 	err     error
@@ -69,7 +69,7 @@ func (p *csvPlan) parse(b *csvBlock) {
 		b.cols[i] = b.cols[i][:0]
 		b.flags[i] = colFlags{}
 	}
-	b.firstLine, b.firstLen, b.err, b.errLine = 0, 0, nil, 0
+	b.firstLine, b.err, b.errLine = 0, nil, 0
 	text := b.text
 	line := 0
 	for len(text) > 0 {
@@ -80,7 +80,7 @@ func (p *csvPlan) parse(b *csvBlock) {
 			continue
 		}
 		if b.firstLine == 0 {
-			b.firstLine, b.firstLen = line, len(row)
+			b.firstLine = line
 		}
 		if err := p.parseRow(b, row); err != nil {
 			b.err, b.errLine = err, line
