@@ -100,7 +100,7 @@ func ModelPath(folder, name string) string { return filepath.Join(folder, name+"
 
 // predictBlock is the number of rows Predict scales and scores at a time, so its scratch
 // memory stays small whatever the number of rows.
-const predictBlock = 1 << 16
+const predictBlock = 1 << 13
 
 // Predict scales the columns (if the model has a scaler) and writes P(label) (a value for a
 // regression model) into out; rows with any NaN input get NaN. Rows are scored in blocks

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,16 +118,8 @@ func (lr *lineReader) next() ([]byte, error) {
 	return line, nil
 }
 
-type colParse struct {
-	name  string
-	data  []float64
-	float bool // saw a decimal value
-	ints  bool // saw an integer value
-	bools bool // saw True/False
-}
-
 func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, error) {
-	lr := &lineReader{br: bufio.NewReaderSize(r, 1<<20)}
+	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	header, err := lr.next()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
@@ -152,126 +145,73 @@ func readCSV(r io.Reader, path string, size int64, opt ReadOptions) (*Frame, err
 	if tIdx < 0 {
 		return nil, fmt.Errorf("%s: %w %q (time column) in header", path, ErrMissingColumn, tcol)
 	}
-	// Which fields to load.
-	want := make([]*colParse, nfields)
-	var cols []*colParse
-	if opt.Columns == nil {
-		for i, n := range names {
-			if i != tIdx {
-				want[i] = &colParse{name: string(n)}
-				cols = append(cols, want[i])
+	// Which fields to load: slot[i] is the column field i fills, -1 when it is skipped.
+	p := &csvPlan{nfields: nfields, tIdx: tIdx, slot: make([]int, nfields)}
+	for i := range p.slot {
+		p.slot[i] = -1
+	}
+	add := func(n string, required bool) error {
+		i := slices.Index(strs, n)
+		if i < 0 {
+			if required {
+				return fmt.Errorf("%s: %w %q", path, ErrMissingColumn, n)
 			}
-		}
-	} else {
-		pos := map[string]int{}
-		for i, n := range strs {
-			pos[n] = i
-		}
-		add := func(n string, required bool) error {
-			i, ok := pos[n]
-			if !ok {
-				if required {
-					return fmt.Errorf("%s: %w %q", path, ErrMissingColumn, n)
-				}
-				return nil
-			}
-			if i == tIdx || want[i] != nil {
-				return nil
-			}
-			want[i] = &colParse{name: n}
-			cols = append(cols, want[i])
 			return nil
 		}
-		for _, n := range opt.Columns {
-			if err := add(n, true); err != nil {
-				return nil, err
-			}
+		if i != tIdx && p.slot[i] < 0 {
+			p.slot[i] = len(p.names)
+			p.names = append(p.names, n)
 		}
+		return nil
+	}
+	if opt.Columns == nil {
+		for _, n := range strs {
+			_ = add(n, true)
+		}
+	}
+	for _, n := range opt.Columns {
+		if err := add(n, true); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Columns != nil {
 		for _, n := range opt.Optional {
-			if err := add(n, false); err != nil {
-				return nil, err
-			}
+			_ = add(n, false)
 		}
 	}
 	// Only the fields up to the last one loaded are split; the rest are counted.
-	last := tIdx
-	for i, c := range want {
-		if c != nil {
-			last = max(last, i)
+	p.last = tIdx
+	for i, s := range p.slot {
+		if s >= 0 {
+			p.last = max(p.last, i)
 		}
 	}
-	var times []int64
-	fields := make([][]byte, 0, nfields)
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", path, lr.no+1, err)
-		}
-		if len(line) == 0 {
-			continue
-		}
-		if times == nil {
-			// Size the slices once, from the file size and the first row's length.
-			est := 1024
-			if size > 0 {
-				est = int(float64(size)/float64(len(line)+1)*1.03) + 64
-			}
-			times = make([]int64, 0, est)
-			for _, c := range cols {
-				c.data = make([]float64, 0, est)
-			}
-		}
-		var count int
-		fields, count = splitFieldsN(line, fields[:0], last+1)
-		if count != nfields {
-			return nil, fmt.Errorf("%s: line %d: %w: %d fields, header has %d", path, lr.no, ErrParse, count, nfields)
-		}
-		ts, err := ParseTime(unquote(fields[tIdx]))
-		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w: %v", path, lr.no, ErrParse, err)
-		}
-		if n := len(times); n > 0 && ts <= times[n-1] {
-			what := "duplicate"
-			if ts < times[n-1] {
-				what = "unsorted"
-			}
-			return nil, fmt.Errorf("%s: line %d: %w: %s timestamp %s after %s", path, lr.no, ErrUnsorted, what, FormatTime(ts), FormatTime(times[n-1]))
-		}
-		times = append(times, ts)
-		for i, c := range want[:last+1] {
-			if c == nil {
-				continue
-			}
-			v, err := c.parse(fields[i])
-			if err != nil {
-				return nil, fmt.Errorf("%s: line %d: column %q: %w: %v", path, lr.no, c.name, ErrParse, err)
-			}
-			c.data = append(c.data, v)
-		}
+	rows, err := readBlocks(lr.br, path, size, p)
+	if err != nil {
+		return nil, err
 	}
-	f := New(times[:len(times):len(times)])
-	for _, c := range cols {
+	f := New(rows.times[:len(rows.times):len(rows.times)])
+	for s, name := range p.names {
 		kind := Float
+		c := rows.flags[s]
 		switch {
 		case c.bools && (c.float || c.ints):
-			return nil, fmt.Errorf("%s: column %q: %w: mixes True/False with numbers", path, c.name, ErrParse)
+			return nil, fmt.Errorf("%s: column %q: %w: mixes True/False with numbers", path, name, ErrParse)
 		case c.bools:
 			kind = Bool
 		case c.ints && !c.float:
 			kind = Int
 		}
 		// The spare capacity (the row estimate's margin) is kept: merge grows columns in place.
-		if err := f.Set(c.name, kind, c.data); err != nil {
+		if err := f.Set(name, kind, rows.cols[s]); err != nil {
 			return nil, err
 		}
 	}
 	return f, nil
 }
 
-func (c *colParse) parse(b []byte) (float64, error) {
+// parse parses one cell, recording its kind in c.
+func (c *colFlags) parse(b []byte) (float64, error) {
 	if len(b) == 0 {
 		return math.NaN(), nil
 	}
@@ -325,35 +265,65 @@ func (c *colParse) parse(b []byte) (float64, error) {
 // number tradectl and ITB write, exactly as strconv.ParseFloat does: the digits form an integer
 // below 2^53 and 10^k (k <= 15) is exact, so the one division is correctly rounded.
 func parseDecimal(b []byte) (float64, bool) {
-	i, neg := 0, false
-	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
-		neg, i = b[0] == '-', 1
+	v, end, kind := scanNumber(b, 0)
+	return v, kind == scannedDecimal && end == len(b)
+}
+
+// What scanNumber found.
+const (
+	scannedOther   = iota // not a plain number: the cell needs colFlags.parse
+	scannedDecimal        // a decimal parseDecimal accepts
+	scannedInt            // an integer of under 16 characters, sign included
+)
+
+// scanNumber parses the field of line starting at i when it is a decimal parseDecimal
+// accepts or a short integer, giving the values colFlags.parse gives them; end is the index
+// after the field when kind is not scannedOther.
+func scanNumber(line []byte, i int) (v float64, end int, kind int) {
+	first := i
+	neg := false
+	if i < len(line) && (line[i] == '-' || line[i] == '+') {
+		neg = line[i] == '-'
+		i++
 	}
 	var m uint64
-	digits, frac, dot := 0, 0, false
-	for ; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c >= '0' && c <= '9':
-			m = m*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			return 0, false
+	start := i
+	for i < len(line) && line[i]-'0' < 10 {
+		m = m*10 + uint64(line[i]-'0')
+		i++
+	}
+	intDigits := i - start
+	if i == len(line) || line[i] == ',' {
+		if intDigits == 0 || i-first >= 16 {
+			return 0, i, scannedOther
 		}
+		n := int64(m)
+		if neg {
+			n = -n // an integer -0 is +0, as colFlags.parse makes it
+		}
+		return float64(n), i, scannedInt
 	}
-	if !dot || digits == 0 || digits > 15 {
-		return 0, false
+	if line[i] != '.' {
+		return 0, i, scannedOther
 	}
-	v := float64(m) / pow10[frac]
+	i++
+	start = i
+	for i < len(line) && line[i]-'0' < 10 {
+		m = m*10 + uint64(line[i]-'0')
+		i++
+	}
+	frac := i - start
+	if i < len(line) && line[i] != ',' {
+		return 0, i, scannedOther
+	}
+	if d := intDigits + frac; d == 0 || d > 15 {
+		return 0, i, scannedOther
+	}
+	v = float64(m) / pow10[frac]
 	if neg {
 		v = -v
 	}
-	return v, true
+	return v, i, scannedDecimal
 }
 
 // splitFieldsN splits the first n fields of line into dst and returns the number of fields
@@ -476,41 +446,6 @@ func RemovePendingTemp() {
 // WriteAtomic writes a file through a temporary file and a rename; exported for steps that
 // write their own formats (reports, model files).
 func WriteAtomic(path string, write func(io.Writer) error) error { return writeAtomic(path, write) }
-
-// WriteCSV writes the header and all rows of f to w.
-func WriteCSV(w io.Writer, f *Frame, opt WriteOptions) error {
-	tcol := opt.TimeColumn
-	if tcol == "" {
-		tcol = DefaultTimeColumn
-	}
-	buf := make([]byte, 0, 1<<16)
-	tp := min(max(opt.TimePos, 0), len(f.cols))
-	for k := 0; k <= len(f.cols); k++ {
-		if k > 0 {
-			buf = append(buf, ',')
-		}
-		switch {
-		case k == tp:
-			buf = append(buf, tcol...)
-		case k < tp:
-			buf = append(buf, f.cols[k].Name...)
-		default:
-			buf = append(buf, f.cols[k-1].Name...)
-		}
-	}
-	buf = append(buf, '\n')
-	for i := range f.Time {
-		buf = appendRowAt(buf, f, i, opt.Precision, tp)
-		if len(buf) > 1<<16-4096 {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
-	}
-	_, err := w.Write(buf)
-	return err
-}
 
 // AppendRow appends row i of f as a CSV line (with newline), time column first.
 func AppendRow(buf []byte, f *Frame, i int, prec int) []byte { return appendRowAt(buf, f, i, prec, 0) }

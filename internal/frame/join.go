@@ -60,100 +60,150 @@ func JoinCSV(w io.Writer, src string, add *Frame, skip int, header []string, opt
 		return err
 	}
 	defer fh.Close()
-	lr := &lineReader{br: bufio.NewReaderSize(fh, 1<<20)}
+	lr := &lineReader{br: bufio.NewReaderSize(fh, 64<<10)}
 	hline, err := lr.next()
 	if err != nil {
 		return fmt.Errorf("%s: %w", src, ErrEmpty)
 	}
+	j := &joiner{src: src, add: add, skip: skip, header: header, prec: opt.Precision}
 	srcIdx := map[string]int{}
 	for i, f := range splitFields(hline, nil) {
 		srcIdx[string(unquote(f))] = i
 	}
-	nsrc := len(srcIdx)
+	j.nsrc = len(srcIdx)
 	tIdx, ok := srcIdx[tcol]
 	if !ok {
 		return fmt.Errorf("%s: %w %q (time column)", src, ErrMissingColumn, tcol)
 	}
+	j.tIdx, j.last = tIdx, tIdx
 	// Output plan: -1 = the time column, >= 0 = src field, < -1 = add column -(k+2).
-	plan := make([]int, len(header))
-	addCols := make([]Column, 0)
+	j.plan = make([]int, len(header))
 	for i, name := range header {
 		switch {
 		case name == tcol:
-			plan[i] = -1
+			j.plan[i] = -1
 		case add.Has(name):
 			d, _ := add.Col(name)
-			addCols = append(addCols, Column{Name: name, Kind: add.Kind(name), Data: d})
-			plan[i] = -(len(addCols) + 1)
+			j.addCols = append(j.addCols, Column{Name: name, Kind: add.Kind(name), Data: d})
+			j.plan[i] = -(len(j.addCols) + 1)
 		default:
-			j, ok := srcIdx[name]
+			k, ok := srcIdx[name]
 			if !ok {
 				return fmt.Errorf("%s: %w %q", src, ErrMissingColumn, name)
 			}
-			plan[i] = j
+			j.plan[i] = k
+			j.last = max(j.last, k)
 		}
 	}
-	buf := make([]byte, 0, 1<<16)
-	buf = append(buf, strings.Join(header, ",")...)
-	buf = append(buf, '\n')
-	fields := make([][]byte, 0, nsrc)
-	row, k := -1, 0
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%s: line %d: %w", src, lr.no+1, err)
-		}
+	if _, err := w.Write([]byte(strings.Join(header, ",") + "\n")); err != nil {
+		return err
+	}
+	// The blocks of src text are formatted on every core and written in order; each knows
+	// its first line and how many rows come before it.
+	free := make(chan *csvBlock, 2*csvWorkerCount()+3)
+	line, rows := 2, 0 // the first block starts at line 2, after the header
+	failed := false    // a row or writing failed (else a read did)
+	err = runOrdered(
+		func(emit func(*csvBlock) bool) error {
+			return cutBlocks(lr.br, free, func(b *csvBlock) bool {
+				b.startLine, b.rowsBefore = line, rows
+				n, r := countRows(b.text)
+				line, rows = line+n, rows+r
+				return emit(b)
+			})
+		},
+		j.format,
+		func(b *csvBlock) error {
+			err := b.err
+			if err == nil {
+				_, err = w.Write(b.out)
+			}
+			failed = err != nil
+			recycle(free, b)
+			return err
+		})
+	switch {
+	case err != nil && !failed:
+		return fmt.Errorf("%s: line %d: %w", src, line, err)
+	case err != nil:
+		return err
+	}
+	if k := max(rows-skip, 0); k != add.Len() {
+		return fmt.Errorf("%s: %w: %d rows after row %d, %d were computed (the file changed while reading?)", src, ErrParse, k, skip, add.Len())
+	}
+	return nil
+}
+
+// joiner formats the rows of JoinCSV.
+type joiner struct {
+	src     string
+	add     *Frame
+	skip    int
+	header  []string
+	prec    int
+	nsrc    int      // fields in src
+	tIdx    int      // src field of the time
+	last    int      // the last src field used; the fields after it are only counted
+	plan    []int    // per output column: -1 time, >= 0 src field, < -1 add column -(k+2)
+	addCols []Column // the columns taken from add
+}
+
+// format writes the output lines of block b's rows into b.out, or sets b.err (naming the
+// file and line) at its first bad row.
+func (j *joiner) format(b *csvBlock) {
+	b.out, b.err = b.out[:0], nil
+	text, no, row := b.text, b.startLine-1, b.rowsBefore-1
+	for len(text) > 0 {
+		var line []byte
+		line, text = nextLine(text)
+		no++
 		if len(line) == 0 {
 			continue
 		}
 		row++
-		if row < skip {
+		if row < j.skip {
 			continue
 		}
-		if k >= add.Len() {
-			return fmt.Errorf("%s: line %d: %w: more rows than were computed (the file changed while reading?)", src, lr.no, ErrParse)
-		}
-		fields = splitFields(line, fields[:0])
-		if len(fields) != nsrc {
-			return fmt.Errorf("%s: line %d: %w: %d fields, header has %d", src, lr.no, ErrParse, len(fields), nsrc)
-		}
-		ts, err := ParseTime(unquote(fields[tIdx]))
-		if err != nil || ts != add.Time[k] {
-			return fmt.Errorf("%s: line %d: %w: row does not match the computed rows (the file changed while reading?)", src, lr.no, ErrParse)
-		}
-		for i, p := range plan {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			switch {
-			case p == -1:
-				buf = AppendTime(buf, ts)
-			case p >= 0:
-				if buf, err = appendCell(buf, unquote(fields[p]), opt.Precision); err != nil {
-					return fmt.Errorf("%s: line %d: column %q: %w: %v", src, lr.no, header[i], ErrParse, err)
-				}
-			default:
-				c := addCols[-p-2]
-				buf = AppendValue(buf, c.Kind, c.Data[k], opt.Precision)
-			}
-		}
-		buf = append(buf, '\n')
-		k++
-		if len(buf) > 1<<16-4096 {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
+		if b.err = j.formatRow(b, line, row-j.skip); b.err != nil {
+			b.err = fmt.Errorf("%s: line %d: %w", j.src, no, b.err)
+			return
 		}
 	}
-	if k != add.Len() {
-		return fmt.Errorf("%s: %w: %d rows after row %d, %d were computed (the file changed while reading?)", src, ErrParse, k, skip, add.Len())
+}
+
+// formatRow appends the output line of src row k (counted from skip) to b.out.
+func (j *joiner) formatRow(b *csvBlock, line []byte, k int) error {
+	if k >= j.add.Len() {
+		return fmt.Errorf("%w: more rows than were computed (the file changed while reading?)", ErrParse)
 	}
-	_, err = w.Write(buf)
-	return err
+	var count int
+	b.fields, count = splitFieldsN(line, b.fields[:0], j.last+1)
+	if count != j.nsrc {
+		return fmt.Errorf("%w: %d fields, header has %d", ErrParse, count, j.nsrc)
+	}
+	ts, err := ParseTime(unquote(b.fields[j.tIdx]))
+	if err != nil || ts != j.add.Time[k] {
+		return fmt.Errorf("%w: row does not match the computed rows (the file changed while reading?)", ErrParse)
+	}
+	buf := b.out
+	for i, p := range j.plan {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		switch {
+		case p == -1:
+			buf = AppendTime(buf, ts)
+		case p >= 0:
+			if buf, err = appendCell(buf, unquote(b.fields[p]), j.prec); err != nil {
+				return fmt.Errorf("column %q: %w: %v", j.header[i], ErrParse, err)
+			}
+		default:
+			c := j.addCols[-p-2]
+			buf = AppendValue(buf, c.Kind, c.Data[k], j.prec)
+		}
+	}
+	b.out = append(buf, '\n')
+	return nil
 }
 
 // appendCell re-formats one text cell: empty, True/False and integers are copied; decimals
@@ -170,8 +220,12 @@ func appendCell(buf, cell []byte, prec int) ([]byte, error) {
 	}
 	if dot := bytes.IndexByte(cell, '.'); dot >= 0 && prec >= 0 {
 		frac := cell[dot+1:]
-		intPart := bytes.TrimLeft(cell[:dot], "+-")
-		if len(frac) <= prec && len(intPart) <= 9 && len(cell[:dot])-len(intPart) <= 1 && isDigits(frac) && isDigits(intPart) && !isNegativeZero(cell) {
+		signs := 0
+		for signs < dot && (cell[signs] == '+' || cell[signs] == '-') {
+			signs++
+		}
+		intPart := cell[signs:dot]
+		if len(frac) <= prec && len(intPart) <= 9 && signs <= 1 && isDigits(frac) && isDigits(intPart) && !isNegativeZero(cell) {
 			buf = append(buf, cell...)
 			if len(frac) == 0 && prec == 0 {
 				return buf[:len(buf)-1], nil
