@@ -43,6 +43,7 @@ type pqColumn struct {
 	kind  Kind // Int is written as INT64 only when every finite value is a whole number
 	data  []float64
 	isInt bool
+	src   int // leaf of the file the column's chunks are copied from (JoinParquet); -1: encoded
 }
 
 // orderedGroup is a schema group whose fields keep the frame's column order (parquet.Group
@@ -78,6 +79,18 @@ func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
 	return pw.Close()
 }
 
+// pqNode chooses the Parquet type of a frame column.
+func pqNode(c Column) (pqColumn, parquet.Node) {
+	pc := pqColumn{name: c.Name, kind: c.Kind, data: c.Data, isInt: c.Kind == Int && allWhole(c.Data), src: -1}
+	switch {
+	case c.Kind == Bool:
+		return pc, parquet.Optional(parquet.Leaf(parquet.BooleanType))
+	case pc.isInt:
+		return pc, parquet.Optional(parquet.Encoded(parquet.Int(64), &parquet.DeltaBinaryPacked))
+	}
+	return pc, parquet.Optional(parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit))
+}
+
 // parquetLayout chooses each column's Parquet type and the schema, in file order (the time
 // column at opt.TimePos).
 func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, error) {
@@ -87,24 +100,17 @@ func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, err
 	group := parquet.Group{tcol: parquet.Encoded(parquet.Timestamp(parquet.Nanosecond), &parquet.DeltaBinaryPacked)}
 	for k, c := range f.cols {
 		if k == tp {
-			cols = append(cols, pqColumn{name: tcol})
+			cols = append(cols, pqColumn{name: tcol, src: -1})
 		}
 		if c.Name == tcol {
 			return nil, nil, fmt.Errorf("column %q has the name of the time column", c.Name)
 		}
-		pc := pqColumn{name: c.Name, kind: c.Kind, data: c.Data, isInt: c.Kind == Int && allWhole(c.Data)}
-		switch {
-		case c.Kind == Bool:
-			group[c.Name] = parquet.Optional(parquet.Leaf(parquet.BooleanType))
-		case pc.isInt:
-			group[c.Name] = parquet.Optional(parquet.Encoded(parquet.Int(64), &parquet.DeltaBinaryPacked))
-		default:
-			group[c.Name] = parquet.Optional(parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit))
-		}
+		pc, node := pqNode(c)
+		group[c.Name] = node
 		cols = append(cols, pc)
 	}
 	if tp >= len(f.cols) {
-		cols = append(cols, pqColumn{name: tcol})
+		cols = append(cols, pqColumn{name: tcol, src: -1})
 	}
 	order := make([]string, len(cols))
 	for i, c := range cols {

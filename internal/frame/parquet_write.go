@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -55,13 +56,53 @@ type pqFileWriter struct {
 	groups  []format.RowGroup
 	indexes [][]*format.ColumnIndex // nil where a copied chunk had none
 	offsets [][]*format.OffsetIndex
-	workers int // encoding goroutines; GOMAXPROCS when 0
+	workers int    // encoding goroutines; GOMAXPROCS when 0
+	copyBuf []byte // for copied chunks
+	// decimals is the precision every value was written with (pqDecimalsKey): pqExact,
+	// 0..n, pqNoDecimals before the first row group, pqMixedDecimals when they differ.
+	decimals int
+}
+
+// pqDecimalsKey is the key-value metadata under which tradectl records the number of
+// decimals every Float value of the file was rounded to ("-1": none, exact values). A step
+// reading the file may copy its column chunks verbatim into a file of at least as many
+// decimals (JoinParquet).
+const pqDecimalsKey = "tradectl.decimals"
+
+const (
+	pqNoDecimals    = -2
+	pqMixedDecimals = -3
+)
+
+// noteDecimals records that values rounded to prec decimals (negative: exact) were written.
+func (pw *pqFileWriter) noteDecimals(prec int) {
+	prec = max(prec, -1)
+	switch pw.decimals {
+	case pqNoDecimals:
+		pw.decimals = prec
+	case prec:
+	default:
+		pw.decimals = pqMixedDecimals
+	}
+}
+
+// fileDecimals returns the precision a file records (pqMixedDecimals when it records none).
+func fileDecimals(f *parquet.File) int {
+	v, ok := f.Lookup(pqDecimalsKey)
+	if !ok {
+		return pqMixedDecimals
+	}
+	d, err := strconv.Atoi(v)
+	if err != nil || d < -1 {
+		return pqMixedDecimals
+	}
+	return d
 }
 
 // newParquetWriter returns a writer of files with the given schema (a group of leaf columns).
 func newParquetWriter(w io.Writer, schema *parquet.Schema) *pqFileWriter {
 	fields := schema.Fields()
-	pw := &pqFileWriter{w: w}
+	pw := &pqFileWriter{w: w, decimals: pqNoDecimals}
 	pw.elems = append(pw.elems, format.SchemaElement{Name: schema.Name(), NumChildren: thrift.New(int32(len(fields)))})
 	for _, f := range fields {
 		pw.elems = append(pw.elems, schemaElement(f))
@@ -179,7 +220,10 @@ func (pw *pqFileWriter) putCopied(g *pqGroup, f *parquet.File, k, col int) error
 		start = m.DictionaryPageOffset
 	}
 	base := pw.off
-	if _, err := io.Copy(writerFunc(pw.write), io.NewSectionReader(f, start, m.TotalCompressedSize)); err != nil {
+	if pw.copyBuf == nil {
+		pw.copyBuf = make([]byte, 1<<20)
+	}
+	if _, err := io.CopyBuffer(writerFunc(pw.write), io.NewSectionReader(f, start, m.TotalCompressedSize), pw.copyBuf); err != nil {
 		return err
 	}
 	var ci *format.ColumnIndex
@@ -203,6 +247,7 @@ func (pw *pqFileWriter) WriteRowGroup(rg parquet.RowGroup) (int64, error) {
 	if k < 0 || len(f.Metadata().RowGroups[k].Columns) != len(pw.paths) {
 		return 0, errors.New("parquet: the row group does not match the file's schema")
 	}
+	pw.noteDecimals(fileDecimals(f))
 	g, err := pw.beginGroup(rg.NumRows())
 	if err != nil {
 		return 0, err
@@ -271,6 +316,9 @@ func (pw *pqFileWriter) Close() error {
 		CreatedBy:    "tradectl",
 		ColumnOrders: pw.orders,
 	}
+	if pw.decimals >= -1 {
+		md.KeyValueMetadata = []format.KeyValue{{Key: pqDecimalsKey, Value: strconv.Itoa(pw.decimals)}}
+	}
 	_, n, err := put(&md)
 	if err != nil {
 		return err
@@ -281,36 +329,58 @@ func (pw *pqFileWriter) Close() error {
 	return pw.write(tail[:])
 }
 
-// writeRowGroups writes all rows as row groups of ParquetRowGroupRows. The column chunks are
-// encoded in parallel (a few row groups ahead) and written in order, so the bytes do not
-// depend on the number of workers.
+// writeRowGroups writes all rows as row groups of ParquetRowGroupRows.
 func writeRowGroups(pw *pqFileWriter, times []int64, cols []pqColumn, prec int) error {
+	var starts []int
+	for a := 0; a < len(times); a += ParquetRowGroupRows {
+		starts = append(starts, a)
+	}
+	return writeGroups(pw, times, cols, append(starts, len(times)), prec, nil)
+}
+
+// writeGroups writes rows [starts[g], starts[g+1]) as row group g. A column with a source
+// leaf (pqColumn.src >= 0) is copied from row group g of the file src; the others are
+// encoded in parallel (a row group ahead of the one being written) and written in order, so
+// the bytes do not depend on the number of workers.
+func writeGroups(pw *pqFileWriter, times []int64, cols []pqColumn, starts []int, prec int, src *parquet.File) error {
+	pw.noteDecimals(prec)
 	ncol := len(cols)
-	groups := (len(times) + ParquetRowGroupRows - 1) / ParquetRowGroupRows
-	if groups == 0 || ncol == 0 {
+	groups := len(starts) - 1
+	if groups <= 0 || ncol == 0 {
 		return nil
+	}
+	var encoded []int
+	for c, col := range cols {
+		if col.src < 0 {
+			encoded = append(encoded, c)
+		}
 	}
 	workers := pw.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	const ahead = 2 // row groups in memory: the one being written and the next ones
+	const ahead = 2 // row groups in memory: the one being written and the next one
 	chunks := make([][]pqChunk, groups)
 	errs := make([]error, groups*ncol)
 	left := make([]atomic.Int32, groups)
 	done := make([]chan struct{}, groups)
 	for g := range groups {
 		chunks[g] = make([]pqChunk, ncol)
-		left[g].Store(int32(ncol))
+		left[g].Store(int32(len(encoded)))
 		done[g] = make(chan struct{})
+		if len(encoded) == 0 {
+			close(done[g])
+		}
 	}
 	tokens := make(chan struct{}, ahead)
+	// Chunk buffers are reused from row group to row group (fresh ones cost page faults).
+	free := make(chan []byte, (ahead+1)*len(encoded)+workers)
 	tasks := make(chan int, ncol)
 	var failed atomic.Bool
 	go func() {
 		for g := range groups {
 			tokens <- struct{}{}
-			for c := range ncol {
+			for _, c := range encoded {
 				tasks <- g*ncol + c
 			}
 		}
@@ -321,13 +391,11 @@ func writeRowGroups(pw *pqFileWriter, times []int64, cols []pqColumn, prec int) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var e pqEncoder
+			e := pqEncoder{free: free}
 			for t := range tasks {
 				g, c := t/ncol, t%ncol
 				if !failed.Load() {
-					a := g * ParquetRowGroupRows
-					b := min(a+ParquetRowGroupRows, len(times))
-					if chunks[g][c], errs[t] = e.encodeChunk(cols[c], times, a, b, prec); errs[t] != nil {
+					if chunks[g][c], errs[t] = e.encodeChunk(cols[c], times, starts[g], starts[g+1], prec); errs[t] != nil {
 						errs[t] = fmt.Errorf("column %q: %w", cols[c].name, errs[t])
 					}
 				}
@@ -344,14 +412,16 @@ func writeRowGroups(pw *pqFileWriter, times []int64, cols []pqColumn, prec int) 
 			err = errors.Join(errs[g*ncol : (g+1)*ncol]...)
 		}
 		if err == nil {
-			a := g * ParquetRowGroupRows
-			err = pw.writeGroup(chunks[g], int64(min(a+ParquetRowGroupRows, len(times))-a))
+			err = pw.writeGroup(chunks[g], cols, src, g, int64(starts[g+1]-starts[g]))
 		}
 		if err != nil {
 			failed.Store(true)
 		}
-		for c := range chunks[g] {
-			putChunkBuf(chunks[g][c].data)
+		for _, c := range encoded {
+			select {
+			case free <- chunks[g][c].data[:0]:
+			default:
+			}
 		}
 		chunks[g] = nil
 		<-tokens
@@ -360,38 +430,30 @@ func writeRowGroups(pw *pqFileWriter, times []int64, cols []pqColumn, prec int) 
 	return err
 }
 
-// writeGroup writes a row group of the encoded chunks.
-func (pw *pqFileWriter) writeGroup(chunks []pqChunk, rows int64) error {
+// writeGroup writes row group k: the encoded chunks, and the columns copied from row group k
+// of src.
+func (pw *pqFileWriter) writeGroup(chunks []pqChunk, cols []pqColumn, src *parquet.File, k int, rows int64) error {
 	g, err := pw.beginGroup(rows)
 	if err != nil {
 		return err
 	}
-	for i := range chunks {
-		if err := pw.putEncoded(g, &chunks[i]); err != nil {
+	for i, c := range cols {
+		if c.src >= 0 {
+			err = pw.putCopied(g, src, k, c.src)
+		} else {
+			err = pw.putEncoded(g, &chunks[i])
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return pw.endGroup(g)
 }
 
-var chunkBufs sync.Pool
-
-func getChunkBuf() []byte {
-	if b, ok := chunkBufs.Get().(*[]byte); ok {
-		return (*b)[:0]
-	}
-	return nil
-}
-
-func putChunkBuf(b []byte) {
-	if cap(b) > 0 {
-		chunkBufs.Put(&b)
-	}
-}
-
 // pqEncoder holds one worker's scratch buffers.
 type pqEncoder struct {
-	levels []byte // definition level per row of a page
+	free   chan []byte // chunk buffers to reuse
+	levels []byte      // definition level per row of a page
 	ints   []int64
 	floats []float64
 	bits   []byte
@@ -408,8 +470,13 @@ type pqPage struct {
 
 // encodeChunk encodes rows [a, b) of column c as one column chunk.
 func (e *pqEncoder) encodeChunk(c pqColumn, times []int64, a, b, prec int) (pqChunk, error) {
+	var ch pqChunk
+	select {
+	case ch.data = <-e.free:
+	default:
+	}
 	// Room for the whole chunk: its pages are appended without the buffer growing.
-	ch := pqChunk{data: slices.Grow(getChunkBuf(), (b-a)*9+4096)}
+	ch.data = slices.Grow(ch.data, (b-a)*9+4096)
 	optional := c.data != nil
 	enc := format.ByteStreamSplit
 	kind := format.Double
