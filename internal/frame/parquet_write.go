@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/parquet-go/parquet-go"
@@ -373,8 +374,7 @@ func writeGroups(pw *pqFileWriter, times []int64, cols []pqColumn, starts []int,
 		}
 	}
 	tokens := make(chan struct{}, ahead)
-	// Chunk buffers are reused from row group to row group (fresh ones cost page faults).
-	free := make(chan []byte, (ahead+1)*len(encoded)+workers)
+	bufs := newChunkArena(ahead, len(encoded), slices.Max(diffs(starts)))
 	tasks := make(chan int, ncol)
 	var failed atomic.Bool
 	go func() {
@@ -391,11 +391,12 @@ func writeGroups(pw *pqFileWriter, times []int64, cols []pqColumn, starts []int,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e := pqEncoder{free: free}
+			var e pqEncoder
 			for t := range tasks {
 				g, c := t/ncol, t%ncol
 				if !failed.Load() {
-					if chunks[g][c], errs[t] = e.encodeChunk(cols[c], times, starts[g], starts[g+1], prec); errs[t] != nil {
+					buf := bufs.get(g, slices.Index(encoded, c))
+					if chunks[g][c], errs[t] = e.encodeChunk(buf, cols[c], times, starts[g], starts[g+1], prec); errs[t] != nil {
 						errs[t] = fmt.Errorf("column %q: %w", cols[c].name, errs[t])
 					}
 				}
@@ -416,12 +417,6 @@ func writeGroups(pw *pqFileWriter, times []int64, cols []pqColumn, starts []int,
 		}
 		if err != nil {
 			failed.Store(true)
-		}
-		for _, c := range encoded {
-			select {
-			case free <- chunks[g][c].data[:0]:
-			default:
-			}
 		}
 		chunks[g] = nil
 		<-tokens
@@ -450,10 +445,43 @@ func (pw *pqFileWriter) writeGroup(chunks []pqChunk, cols []pqColumn, src *parqu
 	return pw.endGroup(g)
 }
 
+// diffs returns the gaps between consecutive values.
+func diffs(x []int) []int {
+	d := make([]int, len(x)-1)
+	for i := range d {
+		d[i] = x[i+1] - x[i]
+	}
+	return d
+}
+
+// chunkArena holds the encoded chunks of the row groups in flight: slot g%groups of column k
+// serves row group g (a group's slots are reused once it is written). It is one block backed
+// by huge pages where the system allows: fresh 4 KiB pages for every chunk cost more page
+// faults than the encoding.
+type chunkArena struct {
+	block        []byte
+	groups, cols int
+	per          int
+}
+
+// newChunkArena returns room for groups row groups of cols encoded columns of rows rows each
+// (10 bytes a row: a snappy page of doubles and its levels never need more).
+func newChunkArena(groups, cols, rows int) *chunkArena {
+	per := rows*10 + 4096
+	f := makeHuge((groups*cols*per + 7) / 8)
+	block := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), len(f)*8)
+	return &chunkArena{block: block, groups: groups, cols: cols, per: per}
+}
+
+// get returns the empty buffer for column k of row group g.
+func (a *chunkArena) get(g, k int) []byte {
+	i := ((g%a.groups)*a.cols + k) * a.per
+	return a.block[i : i : i+a.per]
+}
+
 // pqEncoder holds one worker's scratch buffers.
 type pqEncoder struct {
-	free   chan []byte // chunk buffers to reuse
-	levels []byte      // definition level per row of a page
+	levels []byte // definition level per row of a page
 	ints   []int64
 	floats []float64
 	bits   []byte
@@ -469,14 +497,9 @@ type pqPage struct {
 }
 
 // encodeChunk encodes rows [a, b) of column c as one column chunk.
-func (e *pqEncoder) encodeChunk(c pqColumn, times []int64, a, b, prec int) (pqChunk, error) {
-	var ch pqChunk
-	select {
-	case ch.data = <-e.free:
-	default:
-	}
-	// Room for the whole chunk: its pages are appended without the buffer growing.
-	ch.data = slices.Grow(ch.data, (b-a)*9+4096)
+// The pages are appended to buf.
+func (e *pqEncoder) encodeChunk(buf []byte, c pqColumn, times []int64, a, b, prec int) (pqChunk, error) {
+	ch := pqChunk{data: buf[:0]}
 	optional := c.data != nil
 	enc := format.ByteStreamSplit
 	kind := format.Double
