@@ -722,10 +722,11 @@ func (e *pqEncoder) doublePage(data []float64, prec int) pqPage {
 		lv[i] = 1
 		v := x
 		if round {
-			// RoundDecimals inlined: round(|x|·10^prec) checked against the exact residual;
+			// RoundDecimals inlined: n = round(|x|·10^prec), corrected by one where the
+			// exact residual r says so (floor(y+0.5) is an intrinsic, math.Round is not);
 			// values within a hair of a tie (and huge ones) take the exact path.
 			a := math.Abs(x)
-			n := math.Round(a * p)
+			n := math.Floor(a*p + 0.5)
 			r := math.FMA(a, p, -n)
 			if d := math.Abs(r) - 0.5; n < 1<<52 && (d >= 1e-6 || d <= -1e-6) {
 				if r > 0.5 {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -57,6 +58,17 @@ func TestDoublePageRoundsAsRoundDecimals(t *testing.T) {
 	}
 	var e pqEncoder
 	for prec := -1; prec <= 17; prec++ {
+		vals := slices.Clone(vals)
+		// Values next to the ties of this precision, and where y+0.5 crosses a power of two.
+		for _, y := range []float64{0.5, 1.5, 2.5, 1023.5, 0.49999999999999994, 1<<51 - 0.5, 1<<52 - 1, 1 << 52} {
+			for _, dir := range []int{-1, 1} {
+				x := y / math.Pow(10, float64(max(prec, 0)))
+				for range 3 {
+					vals = append(vals, x, -x)
+					x = math.Nextafter(x, math.Inf(dir))
+				}
+			}
+		}
 		e.doublePage(vals, prec)
 		for i, x := range vals {
 			if got, want := e.floats[i], RoundDecimals(x, prec); math.Float64bits(got) != math.Float64bits(want) {
