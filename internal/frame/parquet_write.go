@@ -374,7 +374,7 @@ func writeGroups(pw *pqFileWriter, times []int64, cols []pqColumn, starts []int,
 		}
 	}
 	tokens := make(chan struct{}, ahead)
-	bufs := newChunkArena(ahead, len(encoded), slices.Max(diffs(starts)))
+	bufs := newChunkArena(min(ahead, groups), len(encoded), slices.Max(diffs(starts)))
 	tasks := make(chan int, ncol)
 	var failed atomic.Bool
 	go func() {
