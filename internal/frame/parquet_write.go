@@ -34,13 +34,17 @@ import (
 // pqPageRows is the number of rows per data page (256 KiB of doubles).
 const pqPageRows = 1 << 15
 
+// pqHeaderRoom is the room left before a page for its header (under 100 bytes).
+const pqHeaderRoom = 128
+
 // pqMagic opens and closes every Parquet file.
 const pqMagic = "PAR1"
 
-// pqChunk is one column chunk encoded in memory: its pages (headers included) and its
-// metadata, page offsets relative to the chunk's start.
+// pqChunk is one column chunk encoded in memory: its pages (headers included), in order
+// but not contiguous, and its metadata, page offsets relative to the chunk's start.
 type pqChunk struct {
 	data    []byte
+	pages   [][2]int // each page's [start, end) in data
 	meta    format.ColumnMetaData
 	index   format.ColumnIndex
 	offsets format.OffsetIndex
@@ -202,8 +206,10 @@ func (g *pqGroup) add(m format.ColumnMetaData, ci *format.ColumnIndex, oi *forma
 // putEncoded writes an encoded column chunk into the row group.
 func (pw *pqFileWriter) putEncoded(g *pqGroup, c *pqChunk) error {
 	base := pw.off
-	if err := pw.write(c.data); err != nil {
-		return err
+	for _, p := range c.pages {
+		if err := pw.write(c.data[p[0]:p[1]]); err != nil {
+			return err
+		}
 	}
 	ci := c.index
 	g.add(c.meta, &ci, &c.offsets, base)
@@ -465,7 +471,7 @@ type chunkArena struct {
 }
 
 // newChunkArena returns room for groups row groups of cols encoded columns of rows rows each
-// (10 bytes a row: a snappy page of doubles and its levels never need more).
+// (10 bytes a row: a page of doubles, its levels, header and snappy's worst case fit).
 func newChunkArena(groups, cols, rows int) *chunkArena {
 	per := rows*10 + 4096
 	f := makeHuge((groups*cols*per + 7) / 8)
@@ -487,7 +493,6 @@ type pqEncoder struct {
 	bits   []byte
 	lev    []byte // encoded levels
 	enc    []byte // encoded values
-	comp   []byte // compressed values
 }
 
 // pqPage is what encoding one page's values tells about them.
@@ -539,13 +544,24 @@ func (e *pqEncoder) encodeChunk(buf []byte, c pqColumn, times []int64, a, b, pre
 				return ch, err
 			}
 		}
-		e.comp = s2.EncodeSnappy(e.comp[:cap(e.comp)], e.enc)
-		crc := crc32.Update(crc32.ChecksumIEEE(e.lev), crc32.IEEETable, e.comp)
+		// The page is compressed in place, after room for its header and its levels: the
+		// header (which holds the compressed size and CRC) then goes right before the levels,
+		// and the page is the segment from there.
+		levAt := len(ch.data) + pqHeaderRoom
+		compAt := levAt + len(e.lev)
+		need := compAt + s2.MaxEncodedLen(len(e.enc))
+		if need > cap(ch.data) {
+			ch.data = slices.Grow(ch.data, need-len(ch.data))
+		}
+		ch.data = ch.data[:need]
+		copy(ch.data[levAt:], e.lev)
+		comp := s2.EncodeSnappy(ch.data[compAt:need], e.enc)
+		crc := crc32.Update(crc32.ChecksumIEEE(e.lev), crc32.IEEETable, comp)
 		stats := format.Statistics{NullCount: int64(pg.nulls), MinValue: pg.min, MaxValue: pg.max}
 		hdr := format.PageHeader{
 			Type:                 format.DataPageV2,
 			UncompressedPageSize: int32(len(e.lev) + len(e.enc)),
-			CompressedPageSize:   int32(len(e.lev) + len(e.comp)),
+			CompressedPageSize:   int32(len(e.lev) + len(comp)),
 			CRC:                  int32(crc),
 			DataPageHeaderV2: thrift.New(format.DataPageHeaderV2{
 				NumValues:                  int32(n),
@@ -561,10 +577,15 @@ func (e *pqEncoder) encodeChunk(buf []byte, c pqColumn, times []int64, a, b, pre
 		if err != nil {
 			return ch, err
 		}
-		start := len(ch.data)
-		ch.data = append(append(append(ch.data, hb...), e.lev...), e.comp...)
+		if len(hb) > pqHeaderRoom {
+			return ch, fmt.Errorf("page header of %d bytes", len(hb))
+		}
+		start := levAt - len(hb)
+		copy(ch.data[start:], hb)
+		ch.data = ch.data[:compAt+len(comp)]
+		ch.pages = append(ch.pages, [2]int{start, len(ch.data)})
 		ch.offsets.PageLocations = append(ch.offsets.PageLocations, format.PageLocation{
-			Offset: int64(start), CompressedPageSize: int32(len(ch.data) - start), FirstRowIndex: int64(p - a),
+			Offset: m.TotalCompressedSize, CompressedPageSize: int32(len(ch.data) - start), FirstRowIndex: int64(p - a),
 		})
 		m.NumValues += int64(n)
 		m.TotalUncompressedSize += int64(len(hb)) + int64(hdr.UncompressedPageSize)
