@@ -380,7 +380,13 @@ func writeGroups(pw *pqFileWriter, times []int64, cols []pqColumn, starts []int,
 		}
 	}
 	tokens := make(chan struct{}, ahead)
-	bufs := newChunkArena(min(ahead, groups), len(encoded), slices.Max(diffs(starts)))
+	// Chunk buffers come from an arena reused from row group to row group; a file of no
+	// more row groups than are in flight (an appended day) has nothing to reuse, and an
+	// arena sized for the worst case would only stay resident: its chunks grow on the heap.
+	var bufs *chunkArena
+	if groups > ahead {
+		bufs = newChunkArena(ahead, len(encoded), slices.Max(diffs(starts)))
+	}
 	tasks := make(chan int, ncol)
 	var failed atomic.Bool
 	go func() {
@@ -479,8 +485,11 @@ func newChunkArena(groups, cols, rows int) *chunkArena {
 	return &chunkArena{block: block, groups: groups, cols: cols, per: per}
 }
 
-// get returns the empty buffer for column k of row group g.
+// get returns the empty buffer for column k of row group g (nil without an arena).
 func (a *chunkArena) get(g, k int) []byte {
+	if a == nil {
+		return nil
+	}
 	i := ((g%a.groups)*a.cols + k) * a.per
 	return a.block[i : i : i+a.per]
 }
