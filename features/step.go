@@ -82,13 +82,16 @@ func RunFile(opt FileOptions) (Result, error) {
 	}
 	frame.RemoveStaleTemps(opt.Out) // left by a killed run; an incremental run may only append
 	// CSV to CSV: load only the columns the generators read and stream the others from In
-	// while writing, so memory holds the computed columns only.
-	stream := isCSV(opt.In) && isCSV(opt.Out) && !strings.HasSuffix(opt.In, ".gz")
+	// while writing, so memory holds the computed columns only. Parquet to Parquet likewise
+	// (In's column chunks are copied, not decoded, where frame.JoinParquet can), except in
+	// incremental mode, whose input checksums cover every input column.
+	csvStream := isCSV(opt.In) && isCSV(opt.Out) && !strings.HasSuffix(opt.In, ".gz")
+	stream := csvStream || frame.IsParquet(opt.In) && frame.IsParquet(opt.Out) && !opt.Incremental
 	checkInputs := func(names []string) error { return gen.CheckInputs(opt.In, names, opt.Steps) }
 	var inNames []string
 	ropt := frame.ReadOptions{TimeColumn: opt.TimeColumn}
 	if stream {
-		h, err := frame.ReadCSVHeader(opt.In)
+		h, err := frame.ReadHeader(opt.In)
 		if err != nil {
 			return Result{}, err
 		}
@@ -150,7 +153,11 @@ func RunFile(opt FileOptions) (Result, error) {
 	wopt := frame.WriteOptions{TimeColumn: opt.TimeColumn, Precision: opt.Precision}
 	if stream {
 		header := append([]string{opt.TimeColumn}, expectedHeader(inNames, opt.Steps)...)
-		err = frame.WriteAtomic(opt.Out, func(w io.Writer) error { return frame.JoinCSV(w, opt.In, f, skip, header, wopt) })
+		join := frame.JoinParquet
+		if csvStream {
+			join = frame.JoinCSV
+		}
+		err = frame.WriteAtomic(opt.Out, func(w io.Writer) error { return join(w, opt.In, f, skip, header, wopt) })
 	} else {
 		err = frame.WriteFile(opt.Out, f, wopt)
 	}

@@ -12,9 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/klauspost/compress/s2"
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/snappy"
 	"github.com/parquet-go/parquet-go/format"
 )
 
@@ -45,6 +43,7 @@ type pqColumn struct {
 	kind  Kind // Int is written as INT64 only when every finite value is a whole number
 	data  []float64
 	isInt bool
+	src   int // leaf of the file the column's chunks are copied from (JoinParquet); -1: encoded
 }
 
 // orderedGroup is a schema group whose fields keep the frame's column order (parquet.Group
@@ -80,6 +79,18 @@ func writeParquet(w io.Writer, f *Frame, opt WriteOptions) error {
 	return pw.Close()
 }
 
+// pqNode chooses the Parquet type of a frame column.
+func pqNode(c Column) (pqColumn, parquet.Node) {
+	pc := pqColumn{name: c.Name, kind: c.Kind, data: c.Data, isInt: c.Kind == Int && allWhole(c.Data), src: -1}
+	switch {
+	case c.Kind == Bool:
+		return pc, parquet.Optional(parquet.Leaf(parquet.BooleanType))
+	case pc.isInt:
+		return pc, parquet.Optional(parquet.Encoded(parquet.Int(64), &parquet.DeltaBinaryPacked))
+	}
+	return pc, parquet.Optional(parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit))
+}
+
 // parquetLayout chooses each column's Parquet type and the schema, in file order (the time
 // column at opt.TimePos).
 func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, error) {
@@ -89,126 +100,23 @@ func parquetLayout(f *Frame, opt WriteOptions) ([]pqColumn, *parquet.Schema, err
 	group := parquet.Group{tcol: parquet.Encoded(parquet.Timestamp(parquet.Nanosecond), &parquet.DeltaBinaryPacked)}
 	for k, c := range f.cols {
 		if k == tp {
-			cols = append(cols, pqColumn{name: tcol})
+			cols = append(cols, pqColumn{name: tcol, src: -1})
 		}
 		if c.Name == tcol {
 			return nil, nil, fmt.Errorf("column %q has the name of the time column", c.Name)
 		}
-		pc := pqColumn{name: c.Name, kind: c.Kind, data: c.Data, isInt: c.Kind == Int && allWhole(c.Data)}
-		switch {
-		case c.Kind == Bool:
-			group[c.Name] = parquet.Optional(parquet.Leaf(parquet.BooleanType))
-		case pc.isInt:
-			group[c.Name] = parquet.Optional(parquet.Encoded(parquet.Int(64), &parquet.DeltaBinaryPacked))
-		default:
-			group[c.Name] = parquet.Optional(parquet.Encoded(parquet.Leaf(parquet.DoubleType), &parquet.ByteStreamSplit))
-		}
+		pc, node := pqNode(c)
+		group[c.Name] = node
 		cols = append(cols, pc)
 	}
 	if tp >= len(f.cols) {
-		cols = append(cols, pqColumn{name: tcol})
+		cols = append(cols, pqColumn{name: tcol, src: -1})
 	}
 	order := make([]string, len(cols))
 	for i, c := range cols {
 		order[i] = c.name
 	}
 	return cols, parquet.NewSchema("schema", orderedGroup{Group: group, order: order}), nil
-}
-
-// fastSnappy writes standard snappy blocks with the fast encoder (parquet-go's codec uses
-// the slower "better" one: about twice the CPU for a few percent smaller pages).
-type fastSnappy struct{ snappy.Codec }
-
-// Encode compresses src into dst (reused when large enough).
-func (fastSnappy) Encode(dst, src []byte) ([]byte, error) {
-	return s2.EncodeSnappy(dst[:cap(dst)], src), nil
-}
-
-func newParquetWriter(w io.Writer, schema *parquet.Schema) *parquet.GenericWriter[any] {
-	return parquet.NewGenericWriter[any](w, schema,
-		parquet.Compression(&fastSnappy{}),
-		parquet.CreatedBy("tradectl", "", ""),
-		parquet.PageBufferSize(256<<10))
-}
-
-// writeRowGroups writes all rows as row groups of ParquetRowGroupRows, encoding a few in
-// parallel and committing them in order. Each worker reuses its row group writer (a commit
-// resets it and keeps its buffers, as parquet-go's own sequential writer does).
-func writeRowGroups(pw *parquet.GenericWriter[any], times []int64, cols []pqColumn, prec int) error {
-	workers := max(1, runtime.GOMAXPROCS(0))
-	bufs := make([][]parquet.Value, workers)
-	rgs := make([]*parquet.ConcurrentRowGroupWriter, workers)
-	for lo := 0; lo < len(times); lo += workers * ParquetRowGroupRows {
-		var batch []*parquet.ConcurrentRowGroupWriter
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for k := range workers {
-			a := lo + k*ParquetRowGroupRows
-			if a >= len(times) {
-				break
-			}
-			b := min(a+ParquetRowGroupRows, len(times))
-			if rgs[k] == nil {
-				rgs[k] = pw.BeginRowGroup()
-			}
-			rg := rgs[k]
-			batch = append(batch, rg)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if bufs[k] == nil {
-					bufs[k] = make([]parquet.Value, writeBatchRows)
-				}
-				errs[k] = writeRowGroup(rg, times, cols, a, b, prec, bufs[k])
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-		for _, rg := range batch {
-			if _, err := rg.Commit(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// writeBatchRows is the number of rows handed to the column writers at a time: their buffers
-// stay page-sized instead of growing (and being copied) to the whole row group.
-const writeBatchRows = 8192
-
-// writeRowGroup writes rows [a, b) of every column into one row group.
-func writeRowGroup(rg *parquet.ConcurrentRowGroupWriter, times []int64, cols []pqColumn, a, b, prec int, buf []parquet.Value) error {
-	for lo := a; lo < b; lo += writeBatchRows {
-		if err := writeColumnRows(rg, times, cols, lo, min(lo+writeBatchRows, b), prec, buf); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeColumnRows writes rows [a, b) of every column into the row group.
-func writeColumnRows(rg *parquet.ConcurrentRowGroupWriter, times []int64, cols []pqColumn, a, b, prec int, buf []parquet.Value) error {
-	cws := rg.ColumnWriters()
-	vals := buf[:b-a]
-	for ci, c := range cols {
-		switch {
-		case c.data == nil: // the time column
-			fillTimes(vals, times[a:b], ci)
-		case c.kind == Bool:
-			fillBools(vals, c.data[a:b], ci)
-		case c.isInt:
-			fillInts(vals, c.data[a:b], ci)
-		default:
-			fillDoubles(vals, c.data[a:b], ci, prec)
-		}
-		if _, err := cws[ci].WriteRowValues(vals); err != nil {
-			return fmt.Errorf("column %q: %w", c.name, err)
-		}
-	}
-	return nil
 }
 
 // allWhole reports whether every finite value is a whole number that int64 holds exactly.
