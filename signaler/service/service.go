@@ -239,9 +239,43 @@ func (s *Service) outputs(ctx context.Context) (signaler.Outputs, signaler.Trade
 			return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
 		}
 		s.diagrams = append(s.diagrams, d)
-		outs = append(outs, d)
+		outs = append(outs, barByBar{out: d, step: c.FreqDuration(), settle: signaler.SettleDelay(c.FreqDuration())})
 	}
 	return outs, afterTick{s: s, next: trader}, nil
+}
+
+// barByBar hands a time-driven output (the diagram, due when a tick falls on a
+// notification_freq boundary) the rows of a result one at a time, each with the time of the
+// tick that hands it on live: its close plus the settle delay. A result of several rows (the
+// tick after an exchange outage, a restart's catch-up) then still sends the diagram due at a
+// boundary it covers, as the live ticks would have; the output's dedup key stops a repeat.
+type barByBar struct {
+	out          signaler.Output
+	step, settle time.Duration
+}
+
+// Publish implements signaler.Output.
+func (b barByBar) Publish(ctx context.Context, r *signaler.Result) error {
+	if r.Rows == nil {
+		return b.out.Publish(ctx, r)
+	}
+	for i, ms := range r.Rows.Time {
+		one := *r
+		one.Rows = r.Rows.Slice(i, i+1)
+		one.Now = time.UnixMilli(ms).UTC().Add(b.step + b.settle)
+		if err := b.out.Publish(ctx, &one); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Warm implements signaler.Warmer when the output does.
+func (b barByBar) Warm(ctx context.Context, r *signaler.Result) error {
+	if w, ok := b.out.(signaler.Warmer); ok {
+		return w.Warm(ctx, r)
+	}
+	return nil
 }
 
 // resume is the loop's Resume: the earliest last bar among the outputs that keep one.

@@ -69,6 +69,12 @@ func (c *simClock) Now() time.Time {
 	return c.nowLocked()
 }
 
+// within reports whether the time is in [from, to).
+func (c *simClock) within(from, to time.Time) bool {
+	now := c.Now()
+	return !now.Before(from) && now.Before(to)
+}
+
 func (c *simClock) nowLocked() time.Time { return c.base.Add(time.Since(c.realAt)) }
 
 // setLocked moves the time to t (never backwards).
