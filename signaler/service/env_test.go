@@ -209,6 +209,9 @@ func newEnv(t *testing.T, start time.Time) *env {
 	t.Cleanup(e.tg.Close)
 	e.tgURL = e.tg.URL()
 	t.Cleanup(func() {
+		if n := e.clk.stuckCount(); n > 0 {
+			t.Errorf("the service did not settle within 10 s (a message due was never sent)")
+		}
 		if t.Failed() {
 			t.Logf("service log (tail):\n%s", tail(e.logText(), 60))
 		}
