@@ -1,11 +1,9 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +69,9 @@ func getWorld(t testing.TB) *world {
 	})
 	if worldErr != nil {
 		t.Fatal(worldErr)
+	}
+	if theWorld == nil {
+		t.Fatal("building the shared bars and models failed in an earlier test")
 	}
 	return theWorld
 }
@@ -323,17 +324,4 @@ func (e *env) logText() string {
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-// get fetches url and returns its status and body.
-func get(t testing.TB, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp.StatusCode, b.String()
 }

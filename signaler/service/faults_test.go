@@ -152,7 +152,7 @@ func TestTelegramOutage(t *testing.T) {
 	if dropped == 0 || queued < 3 {
 		t.Fatalf("%d requests dropped, at most %v messages queued: the outage did not hold messages back", dropped, queued)
 	}
-	t.Logf("outage %s–%s: %d requests dropped, up to %v messages queued, delivery resumed at %s",
+	t.Logf("outage %s–%s: %d requests dropped, %v messages queued at the last tick in it, delivery resumed at %s",
 		down0.Format(time.TimeOnly), down1.Format(time.TimeOnly), dropped, queued, back.Format(time.TimeOnly))
 }
 
