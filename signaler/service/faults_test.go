@@ -161,7 +161,7 @@ func TestTelegramOutage(t *testing.T) {
 // progress in the state database reaches the last bar and Telegram gets the uninterrupted
 // run's messages (the diagram due at 00:00, inside the outage, goes with the catch-up).
 // /healthz says 503 while the last bar is stale and 200 after; /metrics counts the 5 failed
-// fetches.
+// fetches and shows the request weight the exchange reported.
 func TestExchangeOutage(t *testing.T) {
 	sp := outageSpan()
 	ref := getClean(t, sp)
@@ -226,6 +226,10 @@ func TestExchangeOutage(t *testing.T) {
 	}
 	if n := metric(t, after, "tradectl_fetch_errors_total"); n != 5 {
 		t.Fatalf("/metrics counts %v fetch errors, want the 5 failed ticks", n)
+	}
+	// The weight Binance reported (X-MBX-USED-WEIGHT-1M) reaches /metrics.
+	if w := metric(t, after, "tradectl_exchange_weight_used_1m"); w < 1 {
+		t.Fatalf("/metrics shows exchange weight %v, want the fake's header (1 or more)", w)
 	}
 }
 
