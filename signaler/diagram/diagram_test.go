@@ -3,6 +3,7 @@ package diagram
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -368,5 +369,45 @@ func TestParseConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `"`+c.key+`"`) {
 			t.Errorf("%s: error %v does not name %q", c.raw, err, c.key)
 		}
+	}
+}
+
+// TestPublishCatchUpAcrossMidnight hands three days in results of 7 bars each, every one
+// handed three hours late (a restart's or an outage's catch-up): the diagrams due at the
+// midnights inside them are sent, once each, as bar-by-bar live ticks would.
+func TestPublishCatchUpAcrossMidnight(t *testing.T) {
+	ctx := context.Background()
+	db, err := state.Open(ctx, state.Path(t.TempDir()), state.Options{Clock: clock.Fixed{T: time.UnixMilli(day0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := Config{Name: "diagram#0", Freq: time.Minute, NotificationFreq: 24 * time.Hour, ResamplingFreq: 5 * time.Minute,
+		NRows: 288, Score: "trade_score", Chart: Chart{Symbol: "BTCUSDT"}}
+	o, err := New(cfg, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := frameOf(t, synth(3*1440), "trade_score")
+	for i := 0; i < f.Len(); i += 7 {
+		j := min(i+7, f.Len())
+		r := &signaler.Result{Now: time.UnixMilli(f.Time[j-1] + 3*60*minute).UTC(), Rows: f.Slice(i, j)}
+		for range 2 { // the second is a replayed tick: nothing new
+			if err := o.Publish(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	msgs, err := db.Messages(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range msgs {
+		got = append(got, m.DedupKey)
+	}
+	want := []string{"diagram#0@2024-03-02T00:00:00Z", "diagram#0@2024-03-03T00:00:00Z", "diagram#0@2024-03-04T00:00:00Z"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sent %v, want %v", got, want)
 	}
 }

@@ -140,42 +140,39 @@ func (o *Output) Publish(ctx context.Context, r *signaler.Result) error {
 	return o.db.Tick(ctx, func(tx *state.Tx) error { return o.PublishTx(ctx, tx, r) })
 }
 
-// PublishTx implements signaler.TxOutput: it adds the tick's rows and, when one of them is
-// the last bar of a notification_freq interval (for 1D: the bar closing at 00:00 UTC, which
-// the tick after midnight brings), renders the diagram and enqueues it under the dedup key
-// Name@close time. Deciding by the bars rather than the clock makes a restart that catches
-// up over midnight send the diagram too, and never twice.
+// PublishTx implements signaler.TxOutput: it adds the tick's rows and, for each of them that
+// is the last bar of a notification_freq interval (for 1D: the bar closing at 00:00 UTC, which
+// the tick after midnight brings), renders the diagram of the history up to that bar and
+// enqueues it under the dedup key Name@close time. Deciding by the bars rather than the clock
+// makes a catch-up over midnight (a restart, an exchange outage) send the diagram the live
+// tick would have sent, the same picture, and never twice.
 func (o *Output) PublishTx(ctx context.Context, tx *state.Tx, r *signaler.Result) error {
 	if r.Rows == nil || r.Rows.Len() == 0 {
 		return nil
 	}
-	if err := o.Add(r.Rows); err != nil {
-		return err
-	}
-	closeMs, ok := o.due(r.Rows.Time)
-	if !ok {
-		return nil
-	}
-	png, err := o.Render(ctx, tx)
-	if err != nil {
-		return err
-	}
-	key := fmt.Sprintf("%s@%s", o.cfg.Name, time.UnixMilli(closeMs).UTC().Format(time.RFC3339))
-	_, _, err = tx.Enqueue(ctx, state.Notification{Kind: state.KindPhoto, Photo: png, Filename: "diagram.png", DedupKey: key})
-	return err
-}
-
-// due returns the latest close time (open + Freq, Unix ms) among the bars that is a
-// notification_freq boundary: When holds for the tick right after it.
-func (o *Output) due(times []int64) (int64, bool) {
-	step := o.cfg.Freq.Milliseconds()
-	for i := len(times) - 1; i >= 0; i-- {
-		c := times[i] + step
-		if When(time.UnixMilli(c), o.cfg.Freq, o.cfg.NotificationFreq) {
-			return c, true
+	from := 0
+	for i, open := range r.Rows.Time {
+		closeMs := open + o.cfg.Freq.Milliseconds()
+		if !When(time.UnixMilli(closeMs), o.cfg.Freq, o.cfg.NotificationFreq) {
+			continue
+		}
+		if err := o.Add(r.Rows.Slice(from, i+1)); err != nil {
+			return err
+		}
+		from = i + 1
+		png, err := o.Render(ctx, tx)
+		if err != nil {
+			return err
+		}
+		key := fmt.Sprintf("%s@%s", o.cfg.Name, time.UnixMilli(closeMs).UTC().Format(time.RFC3339))
+		if _, _, err := tx.Enqueue(ctx, state.Notification{Kind: state.KindPhoto, Photo: png, Filename: "diagram.png", DedupKey: key}); err != nil {
+			return err
 		}
 	}
-	return 0, false
+	if from < r.Rows.Len() {
+		return o.Add(r.Rows.Slice(from, r.Rows.Len()))
+	}
+	return nil
 }
 
 // Render draws the diagram of the kept history: resampled, the last NRows, with the marks
