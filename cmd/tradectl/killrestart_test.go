@@ -374,25 +374,31 @@ func (p *serveProc) killAfter(target time.Time, delay, limit time.Duration) erro
 }
 
 // killConfig writes the trained workspace's config with the message outputs and the fake
-// Telegram into a fresh data folder holding a copy of the model set, and returns its path.
+// Telegram into a fresh data folder and returns its path.
 func killConfig(t *testing.T, cfg, telegramURL string) string {
 	t.Helper()
+	return freshConfig(t, cfg, "DEMOUSDT", "output_sets", killOutputs, "telegram_api_url", strconv.Quote(telegramURL))
+}
+
+// freshConfig writes a trained workspace's config into a fresh data folder (so a fresh
+// state database) that reads the workspace's model set of symbol, with the fake Telegram's
+// chat and the given keys set (key, JSON value pairs), and returns its path.
+func freshConfig(tb testing.TB, cfg, symbol string, keys ...string) string {
+	tb.Helper()
 	b, err := os.ReadFile(cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir := tb.TempDir()
 	text := setKey(string(b), "data_folder", strconv.Quote(dir))
-	text = setKey(text, "output_sets", killOutputs)
-	text = setKey(text, "telegram_api_url", strconv.Quote(telegramURL))
+	text = setKey(text, "model_folder", strconv.Quote(filepath.Join(filepath.Dir(cfg), symbol, "MODELS")))
 	text = setKey(text, "telegram_chat_id", strconv.Quote(killChat))
-	models := filepath.Join(filepath.Dir(cfg), "DEMOUSDT", "MODELS")
-	if err := os.CopyFS(filepath.Join(dir, "DEMOUSDT", "MODELS"), os.DirFS(models)); err != nil {
-		t.Fatal(err)
+	for i := 0; i+1 < len(keys); i += 2 {
+		text = setKey(text, keys[i], keys[i+1])
 	}
 	p := filepath.Join(dir, "config.jsonc")
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return p
 }
