@@ -39,24 +39,23 @@ const (
 	// killSpeed runs the replay's clock this many times faster than real time: a tick
 	// every 1 ms of real time plus its compute (2-8 ms, on a loaded machine).
 	killSpeed = "60000"
-	// killOutputs are ITB's three message outputs: band messages (bands near the demo's
-	// signal thresholds, with reminders every 10 and 5 minutes), a diagram every 2 hours
-	// (of the replay's simulated clock) and the paper trader's fill and statistics
-	// messages.
-	killOutputs = `[
-    {"generator": "score_notification_model", "config": {
+	// killOutputs are ITB's three message outputs: band messages, a diagram every 2 hours
+	// (of the replay's simulated clock) and the paper trader's fill and statistics messages.
+	killOutputs = "[" + scoreOutput + ",\n" + `    {"generator": "diagram_notification_model", "config": {
+      "notification_freq": "2h", "score_column_names": "trade_score",
+      "score_thresholds": [-0.05, 0.05], "resampling_freq": "5min", "nrows": 72}},` + "\n" + traderOutput + "]"
+	// scoreOutput sends band messages, with bands near the demo's signal thresholds and
+	// reminders every 10 and 5 minutes; traderOutput is the paper trader (output_sets[2] in
+	// killOutputs, [1] in liveOutputs).
+	scoreOutput = `    {"generator": "score_notification_model", "config": {
       "score_column_names": ["trade_score"], "notify_band_up": true, "notify_band_dn": true,
       "positive_bands": [
         {"edge": 0.05, "frequency": 5, "sign": "+++", "bold": true, "text": "BUY ZONE"},
         {"edge": 0.02, "frequency": 10, "sign": "+", "text": "weak"}],
       "negative_bands": [
         {"edge": -0.02, "frequency": 10, "sign": "-", "text": "weak"},
-        {"edge": -0.05, "frequency": 5, "sign": "---", "bold": true, "text": "SELL ZONE"}]}},
-    {"generator": "diagram_notification_model", "config": {
-      "notification_freq": "2h", "score_column_names": "trade_score",
-      "score_thresholds": [-0.05, 0.05], "resampling_freq": "5min", "nrows": 72}},
-    {"generator": "trader_simulation", "config": {"buy_signal_column": "buy_signal_column", "sell_signal_column": "sell_signal_column"}}
-  ]`
+        {"edge": -0.05, "frequency": 5, "sign": "---", "bold": true, "text": "SELL ZONE"}]}}`
+	traderOutput = `    {"generator": "trader_simulation", "config": {"buy_signal_column": "buy_signal_column", "sell_signal_column": "sell_signal_column"}}`
 )
 
 // TestSignalServeKill9Restart is issue 10's "kill -9 at random points and restart resumes
@@ -105,18 +104,8 @@ func TestSignalServeKill9Restart(t *testing.T) {
 
 	// Killed and restarted runs on a fresh data folder, against a Telegram that answers
 	// half of the requests 5-25 ms after accepting them (the outbox's duplicate window).
-	tg := faketelegram.New(faketelegram.Config{Token: killToken, ChatID: killChat})
+	tg := slowTelegram(10, 5*time.Millisecond, 20*time.Millisecond)
 	defer tg.Close()
-	var mu sync.Mutex
-	frng := rand.New(rand.NewPCG(10, 10))
-	tg.InjectFunc(func(int, string) faketelegram.Fault {
-		mu.Lock()
-		defer mu.Unlock()
-		if frng.IntN(2) == 0 {
-			return faketelegram.Fault{}
-		}
-		return faketelegram.Fault{Kind: faketelegram.SlowAnswer, Delay: time.Duration(5+frng.IntN(20)) * time.Millisecond}
-	})
 	killCfg := killConfig(t, cfg, tg.URL())
 	kills, window := killRepeatedly(t, killCfg, klines, tg, first, last.Add(-killMargin*time.Minute))
 	if err := startServe(t, killCfg, klines).wait(60 * time.Second); err != nil {
@@ -126,7 +115,7 @@ func TestSignalServeKill9Restart(t *testing.T) {
 	if dups > kills {
 		t.Fatalf("%d duplicates after %d kills: at most one per kill", dups, kills)
 	}
-	checkFinalState(t, refCfg, killCfg, last)
+	checkFinalState(t, refCfg, killCfg, last, "trader_simulation#2")
 	t.Logf("%d kills, %d inside the outbox's window; %d messages (%d text, %d photo), %d duplicates, %d Telegram requests; %v",
 		kills, len(window), len(want), kinds["text"], kinds["photo"], dups, len(tg.Requests()), time.Since(start).Round(time.Millisecond))
 }
@@ -165,15 +154,37 @@ func killRepeatedly(t *testing.T, cfg, klines string, tg *faketelegram.Server, f
 		if k < 0 {
 			t.Logf("kill %s: stderr ended with %q", what, lastLine(p.stderr()))
 		}
-		// A request already on the wire is counted before the state is compared.
-		for deadline := time.Now().Add(10 * time.Second); !tg.Idle(20*time.Millisecond) && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
-		if i, ok := checkKillWindow(t, cfg, tg.Messages(), window); ok {
+		if i, ok := checkKillWindow(t, cfg, idleMessages(tg), window); ok {
 			t.Logf("kill %s: outbox row %d was accepted by Telegram but not marked sent", what, i)
 		}
 	}
 	return kills, window
+}
+
+// slowTelegram is a fake Telegram that answers half of the requests (chosen by a seeded
+// generator) min to min+spread after accepting them: the outbox's duplicate window.
+func slowTelegram(seed uint64, min, spread time.Duration) *faketelegram.Server {
+	tg := faketelegram.New(faketelegram.Config{Token: killToken, ChatID: killChat})
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(seed, 10))
+	tg.InjectFunc(func(int, string) faketelegram.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if rng.IntN(2) == 0 {
+			return faketelegram.Fault{}
+		}
+		return faketelegram.Fault{Kind: faketelegram.SlowAnswer, Delay: min + time.Duration(rng.Int64N(int64(spread)))}
+	})
+	return tg
+}
+
+// idleMessages waits (at most 10 s) until the fake Telegram is idle, so that a request
+// already on the wire when a client was killed is counted, and returns its messages.
+func idleMessages(tg *faketelegram.Server) []faketelegram.Message {
+	for deadline := time.Now().Add(10 * time.Second); !tg.Idle(20*time.Millisecond) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	return tg.Messages()
 }
 
 // checkDelivered compares the messages Telegram got with the reference's: the same in the
@@ -203,8 +214,9 @@ func checkDelivered(t *testing.T, want, got []string, window map[int]int) int {
 }
 
 // checkFinalState compares the state database of the killed runs with the reference's:
-// the same outbox rows, every one sent; progress at the last bar; the same paper fills.
-func checkFinalState(t *testing.T, refCfg, cfg string, last time.Time) {
+// the same outbox rows, every one sent; progress at the last bar; the paper trader given the
+// same bars with the same decisions, and the same fills.
+func checkFinalState(t *testing.T, refCfg, cfg string, last time.Time, trader string) {
 	t.Helper()
 	rows, refRows := outboxRows(t, cfg), outboxRows(t, refCfg)
 	if len(rows) != len(refRows) {
@@ -220,8 +232,8 @@ func checkFinalState(t *testing.T, refCfg, cfg string, last time.Time) {
 			t.Fatalf("%s: progress at %s, want the last bar %s", c, p.Format(time.DateTime), last.Format(time.DateTime))
 		}
 	}
-	if a, b := paperFills(t, refCfg), paperFills(t, cfg); a != b || a == "" {
-		t.Fatalf("paper fills differ from the reference's (or there are none):\n%s\nreference:\n%s", b, a)
+	if a, b := paperLedger(t, refCfg, trader), paperLedger(t, cfg, trader); a != b {
+		t.Fatalf("the paper trader's bars and fills differ from the reference's:\n%s\nreference:\n%s", b, a)
 	}
 }
 
@@ -282,9 +294,20 @@ var tickBar = regexp.MustCompile(`msg=tick bar="([^"]+)"`)
 // startServe starts `signal serve --replay klines --speed killSpeed` with the fake's token.
 func startServe(t *testing.T, cfg, klines string) *serveProc {
 	t.Helper()
-	p := &serveProc{cmd: binary("signal", "serve", "-c", cfg, "--replay", klines, "--speed", killSpeed),
-		done: make(chan error, 1), tick: make(chan struct{}, 1)}
-	p.cmd.Env = append(p.cmd.Env, "TRADECTL_TELEGRAM_BOT_TOKEN="+killToken)
+	return startServeArgs(t, cfg, "--replay", klines, "--speed", killSpeed)
+}
+
+// startServeArgs starts `signal serve -c cfg args...`.
+func startServeArgs(t *testing.T, cfg string, args ...string) *serveProc {
+	t.Helper()
+	return startServeEnv(t, nil, append([]string{"signal", "serve", "-c", cfg}, args...)...)
+}
+
+// startServeEnv starts the binary with args, the fake's token and env.
+func startServeEnv(t *testing.T, env []string, args ...string) *serveProc {
+	t.Helper()
+	p := &serveProc{cmd: binary(args...), done: make(chan error, 1), tick: make(chan struct{}, 1)}
+	p.cmd.Env = append(append(p.cmd.Env, "TRADECTL_TELEGRAM_BOT_TOKEN="+killToken), env...)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -483,15 +506,22 @@ func stateProgress(t *testing.T, cfg string) time.Time {
 	return bar
 }
 
-// paperFills lists the paper trader's fills, one per line.
-func paperFills(t *testing.T, cfg string) string {
+// paperLedger lists the paper trader's bars (time, prices, decision) and fills, one per line.
+func paperLedger(t *testing.T, cfg, trader string) string {
 	t.Helper()
 	var b bytes.Buffer
 	withState(t, cfg, func(db *state.DB) {
 		err := db.View(context.Background(), func(tx *state.Tx) error {
-			fills, err := tx.PaperFills(context.Background(), "trader_simulation#2", math.MinInt64, math.MaxInt64)
+			err := tx.PaperBars(context.Background(), trader, func(p state.PaperBar) error {
+				fmt.Fprintf(&b, "bar %+v\n", p)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			fills, err := tx.PaperFills(context.Background(), trader, math.MinInt64, math.MaxInt64)
 			for _, f := range fills {
-				fmt.Fprintf(&b, "%+v\n", f)
+				fmt.Fprintf(&b, "fill %+v\n", f)
 			}
 			return err
 		})
