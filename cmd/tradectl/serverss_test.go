@@ -27,6 +27,9 @@ import (
 //   - live: `signal serve` against a fake Binance serving the real klines of 2024-01-04
 //     moved onto the real clock (the current minute is 08:00 of that day), for
 //     TRADECTL_RSS_LIVE_TICKS ticks (default 3; a tick per real minute).
+//   - live-600x: the same, but the test binary on a clock 600 times faster (mappedClock,
+//     as TestSignalServeLiveKill9Resume), TRADECTL_RSS_FAST_TICKS ticks (default 300, across
+//     the daily diagram at 00:00); the test binary's code pages are a little larger.
 //   - replay: `signal serve --replay` of TRADECTL_RSS_REPLAY_TICKS bars of 2024-01-04
 //     (default 300) at --speed TRADECTL_RSS_SPEED (default 60: a tick per second).
 //
@@ -55,6 +58,26 @@ func BenchmarkServeRSS(b *testing.B) {
 			c := freshConfig(b, cfg, "BTCUSDT", "telegram_api_url", strconv.Quote(tg.URL()), "binance_base_url", strconv.Quote(srv.URL()))
 			cmd := exec.Command(bin, "signal", "serve", "-c", c, "--ops-address", "127.0.0.1:0")
 			measureRSS(b, cmd, ticks, time.Duration(ticks+2)*time.Minute)
+			srv.Close()
+		}
+	})
+	b.Run("live-600x", func(b *testing.B) {
+		ticks := envInt(b, "TRADECTL_RSS_FAST_TICKS", 300)
+		for b.Loop() {
+			// The test binary on a clock 600 times faster than real time (mappedClock), from
+			// 21:00 of day 4 on: 300 ticks take 30 s and include the daily diagram at 00:00.
+			clk := mappedClock{r0: time.Now(), t0: time.UnixMilli(bars[day3+21*60].OpenTime + 30_000), speed: liveSpeed}
+			srv, err := fakebinance.New(fakebinance.Config{
+				Series: []fakebinance.Series{{Market: fakebinance.Spot, Symbol: "BTCUSDT", Interval: "1m", Klines: bars}},
+				Clock:  clk, SpotWeightLimit: -1,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := freshConfig(b, cfg, "BTCUSDT", "telegram_api_url", strconv.Quote(tg.URL()), "binance_base_url", strconv.Quote(srv.URL()))
+			cmd := binary("signal", "serve", "-c", c, "--ops-address", "off")
+			cmd.Env = append(cmd.Env, envClock+"="+clk.String())
+			measureRSS(b, cmd, ticks, time.Duration(ticks)*time.Minute/liveSpeed+2*time.Minute)
 			srv.Close()
 		}
 	})
@@ -88,7 +111,7 @@ func BenchmarkServeRSS(b *testing.B) {
 // anonymous and file-backed parts of the last VmRSS.
 func measureRSS(b *testing.B, cmd *exec.Cmd, ticks int, limit time.Duration) {
 	b.Helper()
-	cmd.Env = append(os.Environ(), "TRADECTL_TELEGRAM_BOT_TOKEN="+killToken)
+	cmd.Env = append(cmd.Environ(), "TRADECTL_TELEGRAM_BOT_TOKEN="+killToken)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		b.Fatal(err)
