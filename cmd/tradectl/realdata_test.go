@@ -22,9 +22,11 @@ import (
 )
 
 // TestMain lets tests run the real binary: a re-executed test binary with
-// TRADECTL_TEST_MAIN=1 behaves exactly like tradectl.
+// TRADECTL_TEST_MAIN=1 behaves exactly like tradectl (on a faster clock with
+// TRADECTL_TEST_CLOCK, see mappedClockMain).
 func TestMain(m *testing.M) {
 	if os.Getenv("TRADECTL_TEST_MAIN") == "1" {
+		mappedClockMain()
 		main()
 		return
 	}
