@@ -58,7 +58,7 @@ func (o *TxOutputs) Publish(ctx context.Context, r *Result) error {
 				failed, errs = append(failed, out), append(errs, err)
 			}
 		}
-		return tx.SetProgress(ctx, o.Symbol, o.Freq, time.UnixMilli(r.Rows.Time[r.Last()]).UTC())
+		return o.advance(ctx, tx, time.UnixMilli(r.Rows.Time[r.Last()]).UTC())
 	})
 	if err != nil { // nothing committed: every output with memory rebuilds it
 		failed, errs = outs, append(errs, err)
@@ -77,6 +77,17 @@ func (o *TxOutputs) Publish(ctx context.Context, r *Result) error {
 		return fmt.Errorf("outputs of bar %s: %w", frame.FormatTime(r.Rows.Time[r.Last()]), errors.Join(errs...))
 	}
 	return nil
+}
+
+// advance records bar as the last processed one unless a later one is stored: a replay
+// restarted from its file's cold start ticks the processed bars again, and the outputs skip
+// them by the progress, which must not go back.
+func (o *TxOutputs) advance(ctx context.Context, tx *state.Tx, bar time.Time) error {
+	done, ok, err := tx.Progress(ctx, o.Symbol, o.Freq)
+	if err != nil || (ok && !bar.After(done)) {
+		return err
+	}
+	return tx.SetProgress(ctx, o.Symbol, o.Freq, bar)
 }
 
 // LastBar is the open time of the last bar processed (the stored progress): Options.Resume.

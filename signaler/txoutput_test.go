@@ -102,6 +102,17 @@ func TestTxOutputs(t *testing.T) {
 			if woke != 1 {
 				t.Errorf("woke %d times", woke)
 			}
+			if !tc.progress {
+				return
+			}
+			// A replayed earlier bar (a replay restarted at its cold start) leaves the progress.
+			earlier := &Result{Rows: frame.New([]int64{bar.Add(-time.Hour).UnixMilli()})}
+			if err := (&TxOutputs{DB: db, Symbol: "BTCUSDT", Freq: "1min"}).Publish(ctx, earlier); err != nil {
+				t.Fatal(err)
+			}
+			if last, _, _ := o.LastBar(context.Background()); !last.Equal(bar) {
+				t.Errorf("progress went back to %v", last)
+			}
 		})
 	}
 }
