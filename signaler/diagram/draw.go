@@ -2,11 +2,13 @@ package diagram
 
 import (
 	"fmt"
+	"image"
 	"image/color"
 	"io"
 	"math"
 	"time"
 
+	"git.sr.ht/~sbinet/gg"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -83,7 +85,7 @@ func PNG(w io.Writer, s *Series, marks []Mark, c Chart) error {
 		p.X.Tick.Marker = clockTicks{}
 		p.Add(plotter.NewGrid())
 	}
-	img := vgimg.NewWith(vgimg.UseWH(c.Width, c.Height), vgimg.UseDPI(c.DPI))
+	img := canvas(c)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 3, Cols: 1, PadY: vg.Points(2), PadTop: vg.Points(4), PadBottom: vg.Points(4),
 		PadLeft: vg.Points(4), PadRight: vg.Points(12)}
@@ -94,6 +96,17 @@ func PNG(w io.Writer, s *Series, marks []Mark, c Chart) error {
 	score.Draw(cs[2][0])
 	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 	return err
+}
+
+// canvas is a white c.Width×c.Height canvas at c.DPI drawn straight into one RGBA image
+// (vgimg.NewWith's own image is copied once more by gg: 2.9 MB more at the render's peak).
+func canvas(c Chart) *vgimg.Canvas {
+	px := func(l vg.Length) int { return int(l/vg.Inch*vg.Length(c.DPI) + 0.5) }
+	rgba := image.NewRGBA(image.Rect(0, 0, px(c.Width), px(c.Height)))
+	ctx := gg.NewContextForRGBA(rgba)
+	ctx.SetLineCapButt()
+	ctx.InvertY()
+	return vgimg.NewWith(vgimg.UseImageWithContext(rgba, ctx), vgimg.UseDPI(c.DPI))
 }
 
 func sec(ms int64) float64 { return float64(ms) / 1000 }
