@@ -23,8 +23,10 @@ type Rollbacker interface {
 	Rollback(ctx context.Context) error
 }
 
-// TxOutputs runs the state-keeping outputs of a tick in one transaction, each in a savepoint
-// (an output that fails is rolled back alone and its error returned after the commit), then
+// TxOutputs runs the state-keeping outputs of a tick in one transaction, row by row (a
+// catch-up's messages interleave as live ticks' would), each output's row in a savepoint (an
+// output that fails is rolled back alone, given no later row of the tick, and its error
+// returned after the commit), then
 // records the last row as processed (the progress a restart resumes after) and calls Wake.
 // A crash before the commit leaves none of the tick's changes, so the restart hands the same
 // rows to every output again; after it, all of them, so none is repeated.
@@ -53,9 +55,17 @@ func (o *TxOutputs) Publish(ctx context.Context, r *Result) error {
 	}
 	err := o.DB.Tick(ctx, func(tx *state.Tx) error {
 		failed, errs = failed[:0], errs[:0]
-		for _, out := range outs {
-			if err := tx.Savepoint(ctx, func() error { return out.PublishTx(ctx, tx, r) }); err != nil {
-				failed, errs = append(failed, out), append(errs, err)
+		stopped := make([]bool, len(outs))
+		for i := range r.Rows.Len() {
+			row := rowOf(r, i)
+			for k, out := range outs {
+				if stopped[k] {
+					continue // its memory is rebuilt after the commit; the rows after wait
+				}
+				if err := tx.Savepoint(ctx, func() error { return out.PublishTx(ctx, tx, row) }); err != nil {
+					stopped[k] = true
+					failed, errs = append(failed, out), append(errs, err)
+				}
 			}
 		}
 		return o.advance(ctx, tx, time.UnixMilli(r.Rows.Time[r.Last()]).UTC())
@@ -77,6 +87,17 @@ func (o *TxOutputs) Publish(ctx context.Context, r *Result) error {
 		return fmt.Errorf("outputs of bar %s: %w", frame.FormatTime(r.Rows.Time[r.Last()]), errors.Join(errs...))
 	}
 	return nil
+}
+
+// rowOf is r with only row i (r itself when it has one row): the outputs take a catch-up's
+// rows one by one, so their messages interleave as the live ticks' would.
+func rowOf(r *Result, i int) *Result {
+	if r.Rows.Len() == 1 {
+		return r
+	}
+	one := *r
+	one.Rows = r.Rows.Slice(i, i+1)
+	return &one
 }
 
 // advance records bar as the last processed one unless a later one is stored: a replay

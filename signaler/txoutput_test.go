@@ -116,3 +116,45 @@ func TestTxOutputs(t *testing.T) {
 		})
 	}
 }
+
+// failAt is an enqueuer that fails at one bar.
+type failAt struct {
+	enqueuer
+	at int64
+}
+
+func (f *failAt) PublishTx(ctx context.Context, tx *state.Tx, r *Result) error {
+	f.fail = r.Rows.Time[r.Last()] == f.at
+	return f.enqueuer.PublishTx(ctx, tx, r)
+}
+
+// TestTxOutputsCatchUpRowByRow: a result of several rows (a catch-up) reaches the outputs one
+// row at a time, so their messages interleave as live ticks' would; an output that fails at a
+// row keeps the rows before it and is given no later row of the tick.
+func TestTxOutputsCatchUpRowByRow(t *testing.T) {
+	ctx := context.Background()
+	db, err := state.Open(ctx, filepath.Join(t.TempDir(), state.FileName), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a, b := &enqueuer{name: "a"}, &failAt{enqueuer: enqueuer{name: "b"}, at: 3}
+	o := &TxOutputs{DB: db, Outputs: []TxOutput{a, b}, Symbol: "BTCUSDT", Freq: "1min"}
+	if err := o.Publish(ctx, &Result{Rows: frame.New([]int64{1, 2, 3, 4})}); err == nil {
+		t.Fatal("b's failure was not returned")
+	}
+	msgs, err := db.Messages(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, m := range msgs {
+		keys = append(keys, m.DedupKey)
+	}
+	if want := "[a@1 b@1 a@2 b@2 a@3 a@4]"; fmt.Sprint(keys) != want {
+		t.Errorf("stored %v, want %s", keys, want)
+	}
+	if b.rollbacks != 1 || a.rollbacks != 0 {
+		t.Errorf("rollbacks a %d, b %d; want 0, 1", a.rollbacks, b.rollbacks)
+	}
+}

@@ -199,7 +199,7 @@ func TestExchangeOutage(t *testing.T) {
 	if err != nil || !ok || !last.Equal(sp.lastBar()) {
 		t.Fatalf("progress %s (%v, %v), want the last bar %s", last, ok, err, sp.lastBar())
 	}
-	sameByKind(t, e.tg.Messages(), ref.msgs, true)
+	sameInOrder(t, e.tg.Messages(), ref.msgs, true)
 
 	// The last good bar before the outage is 23:56 (closed 23:57): stale once the lag passes
 	// two intervals (after 23:59), fresh again when the tick of 00:03:01 catches up.
@@ -378,7 +378,7 @@ func TestGracefulRestart(t *testing.T) {
 			}
 			// The diagram after the restart is drawn from the window the cold start fetched,
 			// not from the day the first run had seen: its picture differs.
-			sameByKind(t, e.tg.Messages(), ref.msgs, false)
+			sameInOrder(t, e.tg.Messages(), ref.msgs, false)
 		})
 	}
 }
