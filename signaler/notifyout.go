@@ -11,12 +11,12 @@ import (
 	"github.com/tradectl/tradectl/signaler/scores"
 )
 
-// ScoreOutbox is the Output of a score_notification_model entry: for each new row, in one
-// state-database transaction per tick, it applies ITB's band rules (scores.Config.Apply: the
-// previous band is read from and stored in the database, the message enqueued once under its
-// dedup key) and records the row as processed. Rows at or before the stored progress are
-// skipped, so a restart or a replayed tick neither repeats nor drops a notification. The
-// outbox's Deliverer sends the messages.
+// ScoreOutbox is the output of a score_notification_model entry: for each row, in the tick's
+// state-database transaction, it applies ITB's band rules (scores.Config.Apply: the previous
+// band and its bar are read from and stored in the database, the message enqueued once under
+// its dedup key). A row no later than the stored band's bar was applied already and changes
+// nothing, so a restart or a replayed tick neither repeats nor drops a notification, and each
+// score output keeps its own place. The outbox's Deliverer sends the messages.
 type ScoreOutbox struct {
 	DB     *state.DB
 	Config *scores.Config
@@ -52,8 +52,8 @@ func (o *ScoreOutbox) PublishTx(ctx context.Context, tx *state.Tx, r *Result) er
 	return err
 }
 
-// publish applies the band rules to the rows after the stored progress; sent counts the
-// messages enqueued.
+// publish applies the band rules to the rows (scores.Config.Apply passes over the rows it
+// has applied already); sent counts the messages enqueued.
 func (o *ScoreOutbox) publish(ctx context.Context, tx *state.Tx, r *Result) (sent int, err error) {
 	closeCol, err := r.Rows.Col("close")
 	if err != nil {
@@ -65,15 +65,8 @@ func (o *ScoreOutbox) publish(ctx context.Context, tx *state.Tx, r *Result) (sen
 			return 0, err
 		}
 	}
-	done, ok, err := tx.Progress(ctx, o.Symbol, o.Freq)
-	if err != nil {
-		return 0, err
-	}
 	for i, ms := range r.Rows.Time {
 		open := time.UnixMilli(ms).UTC()
-		if ok && !open.After(done) {
-			continue
-		}
 		bar := scores.Bar{Symbol: o.Symbol, Freq: o.Freq, Open: open, Interval: o.Interval, Close: closeCol[i]}
 		for _, s := range score {
 			bar.Scores = append(bar.Scores, s[i])
@@ -86,9 +79,6 @@ func (o *ScoreOutbox) publish(ctx context.Context, tx *state.Tx, r *Result) (sen
 			return sent, fmt.Errorf("score notification: %w", err)
 		case d.Send:
 			sent++
-		}
-		if err := tx.SetProgress(ctx, o.Symbol, o.Freq, open); err != nil {
-			return sent, fmt.Errorf("score notification: %w", err)
 		}
 	}
 	return sent, nil

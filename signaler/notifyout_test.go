@@ -14,7 +14,9 @@ import (
 
 // TestScoreOutboxReplay replays 300 real bars with the score notifications enqueued in a state
 // database: the messages are exactly those ITB's band rules give for the batch scores of the
-// same bars, in order; replaying the same bars again (a restart) adds none.
+// same bars, in order; replaying the same bars again (a restart) adds none. Alone (its own
+// transaction per tick) and as two outputs of one TxOutputs, where each keeps its own place
+// and both send every message, bar by bar.
 func TestScoreOutboxReplay(t *testing.T) {
 	c := writeConfig(t, fmt.Sprintf(parityConfig, 400, 60))
 	all := realBars(t, 1200)
@@ -22,23 +24,10 @@ func TestScoreOutboxReplay(t *testing.T) {
 	saveModels(t, c.ModelPath(), models)
 	replay := all[700-460 : 760]
 	ctx := context.Background()
-	db, err := state.Open(ctx, filepath.Join(t.TempDir(), state.FileName), state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	cfg, err := scores.ParseConfig(c.OutputSets[0].Config, "output_sets[0].config")
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func() {
-		l, _ := newReplay(t, c, replay, nil)
-		l.opt.Output = &ScoreOutbox{DB: db, Config: cfg, Output: scores.OutputName(0), Symbol: c.Symbol, Freq: c.Freq, Interval: time.Minute}
-		if err := l.Run(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run()
 
 	batch := batchRun(t, c, all[:760], models)
 	sc, _ := batch.Col("trade_score")
@@ -56,24 +45,59 @@ func TestScoreOutboxReplay(t *testing.T) {
 			want = append(want, d.Message.Format(notify.DefaultParseMode))
 		}
 	}
-	check := func(when string) {
-		msgs, err := db.Messages(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(msgs) != len(want) {
-			t.Fatalf("%s: %d messages enqueued, want %d", when, len(msgs), len(want))
-		}
-		for i, m := range msgs {
-			if m.Text != want[i] {
-				t.Fatalf("%s: message %d %q, want %q", when, i, m.Text, want[i])
-			}
-		}
-	}
-	check("first run")
 	if len(want) < 2 {
 		t.Fatalf("only %d messages: the bars do not exercise the band rules", len(want))
 	}
-	run()
-	check("replayed again")
+	outbox := func(db *state.DB, i int) *ScoreOutbox {
+		return &ScoreOutbox{DB: db, Config: cfg, Output: scores.OutputName(i), Symbol: c.Symbol, Freq: c.Freq, Interval: time.Minute}
+	}
+	for _, tc := range []struct {
+		name   string
+		output func(db *state.DB) Output
+		copies int
+	}{
+		{"alone", func(db *state.DB) Output { return outbox(db, 0) }, 1},
+		{"two in one transaction", func(db *state.DB) Output {
+			return &TxOutputs{DB: db, Outputs: []TxOutput{outbox(db, 0), outbox(db, 1)}, Symbol: c.Symbol, Freq: c.Freq}
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := state.Open(ctx, filepath.Join(t.TempDir(), state.FileName), state.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			run := func() {
+				l, _ := newReplay(t, c, replay, nil)
+				l.opt.Output = tc.output(db)
+				if err := l.Run(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run()
+			var wantAll []string
+			for _, w := range want {
+				for range tc.copies {
+					wantAll = append(wantAll, w)
+				}
+			}
+			check := func(when string) {
+				msgs, err := db.Messages(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(msgs) != len(wantAll) {
+					t.Fatalf("%s: %d messages enqueued, want %d", when, len(msgs), len(wantAll))
+				}
+				for i, m := range msgs {
+					if m.Text != wantAll[i] {
+						t.Fatalf("%s: message %d %q, want %q", when, i, m.Text, wantAll[i])
+					}
+				}
+			}
+			check("first run")
+			run()
+			check("replayed again")
+		})
+	}
 }

@@ -48,14 +48,19 @@ ON CONFLICT (output) DO UPDATE SET band = excluded.band, bar = excluded.bar, upd
 	return nil
 }
 
-// Band returns the band last recorded for output; ok is false if none was (ITB's None).
-func (t *Tx) Band(ctx context.Context, output string) (band int, ok bool, err error) {
-	err = t.tx.QueryRowContext(ctx, `SELECT band FROM score_band WHERE output = ?`, output).Scan(&band)
+// Band returns the band last recorded for output and the close time of its bar; ok is false
+// if none was (ITB's None).
+func (t *Tx) Band(ctx context.Context, output string) (band int, bar time.Time, ok bool, err error) {
+	var s string
+	err = t.tx.QueryRowContext(ctx, `SELECT band, bar FROM score_band WHERE output = ?`, output).Scan(&band, &s)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+		return 0, time.Time{}, false, nil
+	}
+	if err == nil {
+		bar, err = parseTime(s)
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("state: band %s: %w", output, err)
+		return 0, time.Time{}, false, fmt.Errorf("state: band %s: %w", output, err)
 	}
-	return band, true, nil
+	return band, bar, true, nil
 }

@@ -80,7 +80,7 @@ func TestTickIsAllOrNothing(t *testing.T) {
 		if _, ok, err := tx.Progress(ctx, "BTCUSDT", "1min"); ok || err != nil {
 			return fmt.Errorf("progress survived a rollback: %v %v", ok, err)
 		}
-		if _, ok, err := tx.Band(ctx, "scores#0"); ok || err != nil {
+		if _, _, ok, err := tx.Band(ctx, "scores#0"); ok || err != nil {
 			return fmt.Errorf("band survived a rollback: %v %v", ok, err)
 		}
 		return nil
@@ -115,9 +115,9 @@ func TestTickIsAllOrNothing(t *testing.T) {
 		if _, ok, _ := tx.Progress(ctx, "ETHUSDT", "1min"); ok {
 			return errors.New("progress for a symbol never stored")
 		}
-		band, ok, err := tx.Band(ctx, "scores#0")
-		if !ok || err != nil || band != -2 {
-			return fmt.Errorf("band %d %v %v", band, ok, err)
+		band, closed, ok, err := tx.Band(ctx, "scores#0")
+		if !ok || err != nil || band != -2 || !closed.Equal(t0.Add(time.Minute)) {
+			return fmt.Errorf("band %d at %v %v %v", band, closed, ok, err)
 		}
 		return nil
 	})
@@ -495,7 +495,7 @@ func TestSavepointUndoesOnlyItsPart(t *testing.T) {
 		t.Fatalf("messages %+v (%v), want first and third", ms, err)
 	}
 	_ = d.View(ctx, func(tx *Tx) error {
-		if _, ok, _ := tx.Band(ctx, "scores#0"); ok {
+		if _, _, ok, _ := tx.Band(ctx, "scores#0"); ok {
 			t.Error("the failed savepoint's band was kept")
 		}
 		if p, ok, _ := tx.Progress(ctx, "BTCUSDT", "1min"); !ok || !p.Equal(t0) {

@@ -13,7 +13,7 @@ import (
 )
 
 // TestApplyAcrossRestart feeds 20 bars through Apply with the band kept in the state
-// database, reopening the database halfway and replaying the last bar before the restart, and
+// database, reopening the database halfway and replaying the last 7 bars before the restart, and
 // compares the outbox with the messages Decide gives when run without interruption.
 func TestApplyAcrossRestart(t *testing.T) {
 	c := parse(t, sample1min)
@@ -45,7 +45,7 @@ func TestApplyAcrossRestart(t *testing.T) {
 		}
 	}
 	run(0, 10)
-	run(9, 20) // restart, replaying bar 9
+	run(3, 20) // restart, replaying bars 3-9 (applied already: they change nothing)
 	db, err := state.Open(ctx, path, state.Options{})
 	if err != nil {
 		t.Fatal(err)
