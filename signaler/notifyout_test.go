@@ -14,9 +14,9 @@ import (
 
 // TestScoreOutboxReplay replays 300 real bars with the score notifications enqueued in a state
 // database: the messages are exactly those ITB's band rules give for the batch scores of the
-// same bars, in order; replaying the same bars again (a restart) adds none. Alone (its own
-// transaction per tick) and as two outputs of one TxOutputs, where each keeps its own place
-// and both send every message, bar by bar.
+// same bars, in order; replaying the same bars again (a restart) adds none. Alone and as two
+// outputs of one tick's transaction, where each keeps its own place and both send every
+// message, bar by bar.
 func TestScoreOutboxReplay(t *testing.T) {
 	c := writeConfig(t, fmt.Sprintf(parityConfig, 400, 60))
 	all := realBars(t, 1200)
@@ -48,17 +48,19 @@ func TestScoreOutboxReplay(t *testing.T) {
 	if len(want) < 2 {
 		t.Fatalf("only %d messages: the bars do not exercise the band rules", len(want))
 	}
-	outbox := func(db *state.DB, i int) *ScoreOutbox {
-		return &ScoreOutbox{DB: db, Config: cfg, Output: scores.OutputName(i), Symbol: c.Symbol, Freq: c.Freq, Interval: time.Minute}
+	outbox := func(i int) *ScoreOutbox {
+		return &ScoreOutbox{Config: cfg, Output: scores.OutputName(i), Symbol: c.Symbol, Freq: c.Freq, Interval: time.Minute}
 	}
 	for _, tc := range []struct {
 		name   string
 		output func(db *state.DB) Output
 		copies int
 	}{
-		{"alone", func(db *state.DB) Output { return outbox(db, 0) }, 1},
+		{"alone", func(db *state.DB) Output {
+			return &TxOutputs{DB: db, Outputs: []TxOutput{outbox(0)}, Symbol: c.Symbol, Freq: c.Freq}
+		}, 1},
 		{"two in one transaction", func(db *state.DB) Output {
-			return &TxOutputs{DB: db, Outputs: []TxOutput{outbox(db, 0), outbox(db, 1)}, Symbol: c.Symbol, Freq: c.Freq}
+			return &TxOutputs{DB: db, Outputs: []TxOutput{outbox(0), outbox(1)}, Symbol: c.Symbol, Freq: c.Freq}
 		}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

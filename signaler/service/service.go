@@ -180,7 +180,7 @@ func (s *Service) outputs(ctx context.Context) (signaler.Output, signaler.Trader
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", c.Path, err)
 			}
-			s.txo.Outputs = append(s.txo.Outputs, &signaler.ScoreOutbox{DB: s.db, Config: sc, Output: scores.OutputName(i),
+			s.txo.Outputs = append(s.txo.Outputs, &signaler.ScoreOutbox{Config: sc, Output: scores.OutputName(i),
 				Symbol: symbol, Freq: c.Freq, Interval: c.FreqDuration(), Log: s.log})
 		case GenDiagram:
 			diagrams, diagramAt = append(diagrams, o.Config), append(diagramAt, i)
