@@ -46,7 +46,7 @@ type DB interface {
 	View(ctx context.Context, fn func(tx *state.Tx) error) error
 }
 
-// Trader is the paper trader. It implements signaler.Output and signaler.Trader; it is not
+// Trader is the paper trader. It implements signaler.Output and signaler.TxOutput; it is not
 // safe for concurrent use.
 type Trader struct {
 	cfg   Config
@@ -68,14 +68,6 @@ func Open(ctx context.Context, cfg Config, db DB) (*Trader, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-// LastBar is the open time of the last bar the trader was given (false before the first).
-func (t *Trader) LastBar() (time.Time, bool) {
-	if t.last == math.MinInt64 {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(t.last).UTC(), true
 }
 
 // reload rebuilds the account from the database.
@@ -137,9 +129,6 @@ func sameFill(e backtest.Execution, f state.PaperFill) bool {
 	}
 	return e.Time == f.Time && side == f.Side && e.Entry == f.Entry && e.Price == f.Price && e.Qty == f.Qty
 }
-
-// Signals implements signaler.Trader (the same as Publish).
-func (t *Trader) Signals(ctx context.Context, r *signaler.Result) error { return t.Publish(ctx, r) }
 
 // Publish implements signaler.Output: PublishTx in a transaction of its own. A bad bar is
 // skipped and returned as an error after the other rows are stored. If the transaction
