@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/tradectl/tradectl/internal/frame"
@@ -39,7 +38,6 @@ type TxOutputs struct {
 	Symbol, Freq string
 	// Wake is called after a commit (outbox.Deliverer.Wake); nil skips it.
 	Wake func()
-	Log  *slog.Logger
 }
 
 // Publish implements Output.
@@ -49,10 +47,7 @@ func (o *TxOutputs) Publish(ctx context.Context, r *Result) error {
 	}
 	var failed []TxOutput
 	var errs []error
-	outs := o.Outputs
-	if o.Trader != nil && !r.Stale {
-		outs = append(outs[:len(outs):len(outs)], o.Trader)
-	}
+	outs := o.all(!r.Stale)
 	err := o.DB.Tick(ctx, func(tx *state.Tx) error {
 		failed, errs = failed[:0], errs[:0]
 		stopped := make([]bool, len(outs))
@@ -100,9 +95,17 @@ func rowOf(r *Result, i int) *Result {
 	return &one
 }
 
+// all is the outputs, then the trader if it is set and wanted.
+func (o *TxOutputs) all(trader bool) []TxOutput {
+	if o.Trader == nil || !trader {
+		return o.Outputs
+	}
+	return append(o.Outputs[:len(o.Outputs):len(o.Outputs)], o.Trader)
+}
+
 // advance records bar as the last processed one unless a later one is stored: a replay
-// restarted from its file's cold start ticks the processed bars again, and the outputs skip
-// them by the progress, which must not go back.
+// restarted from its file's cold start ticks the processed bars again, and the progress
+// (where a restart resumes) must not go back.
 func (o *TxOutputs) advance(ctx context.Context, tx *state.Tx, bar time.Time) error {
 	done, ok, err := tx.Progress(ctx, o.Symbol, o.Freq)
 	if err != nil || (ok && !bar.After(done)) {
@@ -123,7 +126,7 @@ func (o *TxOutputs) LastBar(ctx context.Context) (last time.Time, ok bool, err e
 // Warm implements Warmer: it warms the outputs (and the trader) that are Warmers.
 func (o *TxOutputs) Warm(ctx context.Context, r *Result) error {
 	var errs []error
-	for _, out := range append(o.Outputs[:len(o.Outputs):len(o.Outputs)], o.Trader) {
+	for _, out := range o.all(true) {
 		if w, ok := out.(Warmer); ok {
 			errs = append(errs, w.Warm(ctx, r))
 		}

@@ -169,7 +169,7 @@ func (s *Service) outputs(ctx context.Context) (signaler.Output, signaler.Trader
 		symbol = c.DataSources[0].Folder
 	}
 	buy, sell := SignalColumns(c)
-	s.txo = &signaler.TxOutputs{DB: s.db, Symbol: symbol, Freq: c.Freq, Wake: s.deliver.Wake, Log: s.log}
+	s.txo = &signaler.TxOutputs{DB: s.db, Symbol: symbol, Freq: c.Freq, Wake: s.deliver.Wake}
 	var diagrams []json.RawMessage
 	var diagramAt []int
 	for i, o := range c.OutputSets {
