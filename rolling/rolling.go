@@ -135,7 +135,7 @@ func Run(ctx context.Context, data *frame.Frame, opt Options) (*Output, error) {
 	if n, err := cache.Prune(used, MaxAge, time.Now()); err != nil {
 		log.Warn("rolling: pruning the cache", "err", err)
 	} else if n > 0 {
-		log.Info("rolling: pruned cache files unused for 30 days", "files", n)
+		log.Info("rolling: pruned cache files no run used", "files", n, "unused_for", MaxAge)
 	}
 	return out, nil
 }
